@@ -1,1 +1,17 @@
-//! (being built)
+//! Rule-based attribution for qawl: sentence segmentation, reporting cues, claims and speakers in
+//! ten languages (ar, fa, ur, he, en, fr, de, es, ru, tr). Pure Rust, deterministic, explainable:
+//! every decision comes from a rule over the embedded lexicons in `lexicons/`.
+//!
+//! Public entry points: [`RuleSegmenter`], [`RuleAttributor`] and [`ScriptLanguageDetector`],
+//! each built with `Default` and needing no files at run time.
+
+mod detect;
+mod error;
+mod lexicon;
+mod segment;
+mod token;
+
+pub use detect::ScriptLanguageDetector;
+pub use error::AttributionError;
+pub use lexicon::Lexicons;
+pub use segment::RuleSegmenter;
