@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use qawl_engine::Engine;
 use support::{config, ids, sum, SummingModel, HANG_GUARD};
 use tokio::time::timeout;
@@ -163,4 +165,22 @@ async fn an_empty_submission_is_answered_without_the_model() {
         .expect("answered");
     assert!(completion.outputs.is_empty());
     assert!(probe.batches().is_empty());
+}
+
+#[tokio::test]
+async fn timings_show_time_queued_and_time_in_the_model() {
+    let (model, mut probe) = SummingModel::gated();
+    let engine = Engine::start(model, config(64, 4, 16)).expect("engine starts");
+    let blocker = engine.submit(vec![ids(1, 2)], None).expect("admitted");
+    probe.batch_started().await;
+    let queued = engine.submit(vec![ids(2, 3)], None).expect("admitted");
+    // Both are held for at least this long: the blocker inside the model, the other queued.
+    let held = Duration::from_millis(30);
+    tokio::time::sleep(held).await;
+    probe.open_gate();
+
+    let blocker = blocker.wait().await.expect("answered");
+    let queued = queued.wait().await.expect("answered");
+    assert!(blocker.inference_time >= held, "{blocker:?}");
+    assert!(queued.queue_time >= held, "{queued:?}");
 }

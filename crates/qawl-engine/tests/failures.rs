@@ -158,6 +158,26 @@ async fn a_model_error_reaches_every_caller_of_the_batch_and_the_engine_goes_on(
 }
 
 #[tokio::test]
+async fn a_model_answering_too_few_outputs_is_an_error_not_a_misdelivery() {
+    let (model, _probe) = SummingModel::open();
+    let engine = Engine::start(model.answering_one_short(), config(64, 4, 16)).expect("starts");
+    let answer = timeout(HANG_GUARD, engine.run(vec![ids(2, 3), ids(3, 3)], None))
+        .await
+        .expect("no hang");
+    assert!(
+        matches!(
+            answer,
+            Err(EngineError::OutputCount {
+                expected: 2,
+                got: 1,
+                ..
+            })
+        ),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_model_panic_answers_unavailable_to_everyone_and_nobody_hangs() {
     let (model, mut probe) = SummingModel::gated();
     // Budget 40: the 30-token input and the 2-token one cannot share a batch.

@@ -54,6 +54,7 @@ pub struct SummingModel {
     gate: Option<std_mpsc::Receiver<()>>,
     fail_on: Option<u32>,
     panic_on: Option<u32>,
+    one_short: bool,
     dropped: Arc<AtomicBool>,
 }
 
@@ -86,6 +87,7 @@ impl SummingModel {
             gate: Some(gate_rx),
             fail_on: None,
             panic_on: None,
+            one_short: false,
             dropped: dropped.clone(),
         };
         let probe = Probe {
@@ -106,6 +108,14 @@ impl SummingModel {
     /// Panics on any batch holding an input with id `id`.
     pub fn panicking_on(mut self, id: u32) -> Self {
         self.panic_on = Some(id);
+        self
+    }
+}
+
+impl SummingModel {
+    /// Breaks the contract: answers every batch with one output too few.
+    pub fn answering_one_short(mut self) -> Self {
+        self.one_short = true;
         self
     }
 }
@@ -136,7 +146,8 @@ impl BatchModel for SummingModel {
         if let Some(id) = holds(self.fail_on) {
             return Err(Refused(id));
         }
-        Ok(inputs.iter().map(|input| sum(input)).collect())
+        let answered = inputs.len().saturating_sub(usize::from(self.one_short));
+        Ok(inputs[..answered].iter().map(|input| sum(input)).collect())
     }
 }
 
