@@ -13,6 +13,19 @@ use crate::AttributionError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LexiconFile {
+    /// Adjectives follow the noun they qualify ("دبلوماسي إيراني", "source diplomatique").
+    #[serde(default)]
+    pub modifiers_after_head: bool,
+    /// The subject usually follows a reporting verb ("قال المتحدث", "dijo el portavoz").
+    #[serde(default)]
+    pub subject_after_verb: bool,
+    /// Verb-final reporting: the subject opens the sentence and the content stands between it and
+    /// the verb ("Bakan, görüşmelerin … söyledi").
+    #[serde(default)]
+    pub content_before_verb: bool,
+    /// A reporting verb may have no written subject ("وأضاف أن…", "Añadió que…").
+    #[serde(default)]
+    pub pro_drop: bool,
     /// One-letter clitics written onto the next word (Arabic و ف ب ل ك, Hebrew ו ה ש ב ל כ מ).
     #[serde(default)]
     pub clitic_prefixes: Vec<String>,
@@ -103,7 +116,7 @@ pub struct PhraseSet {
 }
 
 impl PhraseSet {
-    fn build(phrases: &[String], language: Language) -> Self {
+    pub fn build(phrases: &[String], language: Language) -> Self {
         let mut by_first: HashMap<String, Vec<Vec<String>>> = HashMap::new();
         for phrase in phrases {
             let words = normalize_phrase(phrase, language);
@@ -150,6 +163,10 @@ impl PhraseSet {
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     pub language: Language,
+    pub modifiers_after_head: bool,
+    pub subject_after_verb: bool,
+    pub content_before_verb: bool,
+    pub pro_drop: bool,
     pub clitic_prefixes: Vec<String>,
     pub definite_prefixes: Vec<String>,
     pub abbreviations: PhraseSet,
@@ -209,6 +226,10 @@ impl Lexicon {
         let set = |list: &[String]| PhraseSet::build(list, language);
         Self {
             language,
+            modifiers_after_head: raw.modifiers_after_head,
+            subject_after_verb: raw.subject_after_verb,
+            content_before_verb: raw.content_before_verb,
+            pro_drop: raw.pro_drop,
             clitic_prefixes: raw
                 .clitic_prefixes
                 .iter()

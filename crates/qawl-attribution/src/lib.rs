@@ -5,12 +5,21 @@
 //! Public entry points: [`RuleSegmenter`], [`RuleAttributor`] and [`ScriptLanguageDetector`],
 //! each built with `Default` and needing no files at run time.
 
+mod attributor;
+mod content;
+mod coreference;
+mod cue;
 mod detect;
 mod error;
+mod gazetteer;
 mod lexicon;
+mod mention;
 mod segment;
+mod source;
 mod token;
+mod words;
 
+pub use attributor::RuleAttributor;
 pub use detect::ScriptLanguageDetector;
 pub use error::AttributionError;
 pub use lexicon::Lexicons;

@@ -6,6 +6,8 @@ mod quotes;
 
 use qawl_core::{Language, Sentence, SentenceKind, SentenceSegmenter, Span};
 
+pub(crate) use quotes::{is_closer, protected_ranges};
+
 use crate::lexicon::Lexicons;
 use crate::AttributionError;
 

@@ -1,0 +1,354 @@
+//! Mentions of possible sources in a sentence: named places and organisations, people (with their
+//! title or role), unnamed sources ("دبلوماسي إيراني", "a senior official"), bare titles
+//! ("the spokesman") and pronouns.
+
+use qawl_core::{Language, Span};
+
+use crate::gazetteer::Gazetteer;
+use crate::words::Words;
+
+/// Largest number of words between a title and the name it introduces ("متحدث وزارة الخارجية
+/// الإيرانية إسماعيل بقائي").
+const MAX_ROLE_WORDS: usize = 7;
+
+/// What a mention refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MentionKind {
+    /// A gazetteer entity (index into the language's gazetteer).
+    Named { entity: usize },
+    /// An organisation named in the text but absent from the gazetteer ("Foreign Ministry").
+    Organization,
+    /// A person by name; `name` holds the normalised name words.
+    Person { name: Vec<String>, role: Option<Span> },
+    /// An unnamed source: its head word, number and the words that qualify it.
+    Anonymous { head: String, plural: bool, generic: bool, modifiers: Vec<String> },
+    /// A title without a name ("المتحدث", "the spokesman").
+    Title { head: String },
+    /// He, she, they.
+    Pronoun,
+}
+
+/// One mention: the span shown to users, the words it covers (role included) and its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    pub span: Span,
+    /// Word range `[first, end)` covered, role included.
+    pub first: usize,
+    pub end: usize,
+    pub kind: MentionKind,
+}
+
+/// What mention detection needs besides the words.
+#[derive(Debug)]
+pub struct MentionContext<'a> {
+    pub gazetteer: &'a Gazetteer,
+    /// Surnames of the people met so far in the article, normalised.
+    pub known_surnames: &'a [String],
+    pub modifiers_after_head: bool,
+    pub cased: bool,
+}
+
+/// Finds the mentions of a sentence, left to right, without overlaps.
+pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
+    let mut mentions: Vec<Mention> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if let Some(m) = named(words, cx, i) {
+            i = m.end;
+            mentions.push(m);
+        } else if let Some(m) = titled(words, cx, i, &mut mentions) {
+            i = m.end;
+            mentions.push(m);
+        } else if is_name_start(words, cx, i, false) {
+            let end = name_end(words, cx, i);
+            mentions.push(person(words, i, end, None));
+            i = end;
+        } else if let Some(m) = capitalized_run(words, cx, i) {
+            i = m.end;
+            mentions.push(m);
+        } else if let Some(m) = surname(words, cx, i) {
+            i = m.end;
+            mentions.push(m);
+        } else if let Some(m) = anonymous(words, cx, i, &mentions) {
+            i = m.end;
+            mentions.push(m);
+        } else if words.find(&words.lexicon.pronouns, i).is_some() {
+            mentions.push(Mention { span: words.span(i), first: i, end: i + 1, kind: MentionKind::Pronoun });
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+    mentions
+}
+
+fn named(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<Mention> {
+    cx.gazetteer.names.iter().enumerate().find_map(|(entity, names)| {
+        let found = words.find(names, i)?;
+        let end = i + found.len;
+        // A gazetteer word inside a longer capitalised name is not the place ("Iran Air").
+        Some(Mention {
+            span: Span::new(found.start, words.span(end - 1).end),
+            first: i,
+            end,
+            kind: MentionKind::Named { entity },
+        })
+    })
+}
+
+/// A word that is part of the vocabulary of reporting, so never part of a name.
+fn is_function_word(words: &Words<'_>, i: usize) -> bool {
+    let lexicon = words.lexicon;
+    let norm = words.norm(i);
+    [
+        &lexicon.stopwords,
+        &lexicon.determiners,
+        &lexicon.titles,
+        &lexicon.role_words,
+        &lexicon.verbs,
+        &lexicon.participles,
+        &lexicon.complementizers,
+        &lexicon.relay_saying,
+        &lexicon.relay_verbs,
+        &lexicon.according_to,
+        &lexicon.pronouns,
+        &lexicon.anonymous_singular,
+        &lexicon.anonymous_plural,
+        &lexicon.organization_heads,
+    ]
+    .iter()
+    .any(|set| set.contains_word(norm) || words.find(set, i).is_some_and(|f| f.len == 1))
+}
+
+fn in_gazetteer(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> bool {
+    cx.gazetteer.names.iter().any(|names| words.find(names, i).is_some())
+}
+
+fn is_name_start(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, after_title: bool) -> bool {
+    let Some(token) = words.tokens.get(i) else {
+        return false;
+    };
+    if is_function_word(words, i) || in_gazetteer(words, cx, i) {
+        return false;
+    }
+    let given = words.find(words.given_names, i).is_some();
+    if cx.cased {
+        token.capitalized && (given || after_title || (words.adjacent(i) && words.tokens.get(i + 1).is_some_and(|t| t.capitalized) && given))
+    } else {
+        given
+    }
+}
+
+/// The end (exclusive) of the name that starts at word `i`.
+fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
+    let max = if cx.cased { 4 } else { 3 };
+    let mut end = i + 1;
+    while end < words.len() && end - i < max && words.adjacent(end - 1) {
+        let definite = words
+            .lexicon
+            .definite_prefixes
+            .iter()
+            .any(|p| words.norm(end).starts_with(p.as_str()));
+        let fits = if cx.cased {
+            words.tokens[end].capitalized || matches!(words.norm(end), "bin" | "ibn" | "de" | "van" | "von" | "al" | "el")
+        } else {
+            !is_function_word(words, end)
+        };
+        if !fits || is_function_word(words, end) && cx.cased && words.tokens[end].capitalized || in_gazetteer(words, cx, end) {
+            break;
+        }
+        end += 1;
+        // An Arabic family name may carry the article ("بدر البوسعيدي"); nothing follows it.
+        if definite && !cx.cased {
+            break;
+        }
+    }
+    end
+}
+
+fn person(words: &Words<'_>, first: usize, end: usize, role: Option<Span>) -> Mention {
+    // A clitic on a given name ("وإسماعيل") stays out of the span; other names are taken as written.
+    let start = words
+        .find(words.given_names, first)
+        .map_or(words.span(first).start, |f| f.start);
+    Mention {
+        span: Span::new(start, words.span(end - 1).end),
+        first,
+        end,
+        kind: MentionKind::Person {
+            name: (first..end).map(|k| words.norm(k).to_string()).collect(),
+            role,
+        },
+    }
+}
+
+fn titled(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec<Mention>) -> Option<Mention> {
+    let (found, _) = words
+        .find(&words.lexicon.titles, i)
+        .map(|f| (f, false))
+        .or_else(|| words.find_word_definite(&words.lexicon.titles, i))?;
+    let title_end = i + found.len;
+    let mut role_start = found.start;
+    let mut first = i;
+    // Cased scripts put the ministry before the title: "Foreign Ministry spokesman", "Dışişleri
+    // Bakanlığı Sözcüsü". Adjacent organisation or place mentions join the role.
+    if cx.cased {
+        while let Some(last) = before.last() {
+            let joins = last.end == first
+                && matches!(last.kind, MentionKind::Organization | MentionKind::Named { .. })
+                && words.adjacent(first - 1);
+            if !joins {
+                break;
+            }
+            role_start = last.span.start;
+            first = last.first;
+            before.pop();
+        }
+    }
+    let mut j = title_end;
+    while j < words.len() && j <= title_end + MAX_ROLE_WORDS {
+        let gap = words.gap(j - 1);
+        if !(gap.is_empty() || gap == "," || gap == "،" || gap == "-") {
+            break;
+        }
+        if is_name_start(words, cx, j, true) {
+            let end = name_end(words, cx, j);
+            let role_end = words.span(j - 1).end;
+            let mut m = person(words, j, end, Some(Span::new(role_start, role_end)));
+            m.first = first;
+            return Some(m);
+        }
+        let role_word = words.find(&words.lexicon.role_words, j).is_some()
+            || words.find_word_definite(&words.lexicon.titles, j).is_some()
+            || in_gazetteer(words, cx, j)
+            || words.lexicon.definite_prefixes.iter().any(|p| words.norm(j).starts_with(p.as_str()))
+            || (cx.cased && words.tokens[j].capitalized)
+            || words.find(&words.lexicon.modifiers, j).is_some()
+            || words.find(&words.lexicon.organization_heads, j).is_some();
+        if !role_word {
+            break;
+        }
+        j += 1;
+    }
+    Some(Mention {
+        span: Span::new(role_start, words.span(title_end - 1).end),
+        first,
+        end: title_end,
+        kind: MentionKind::Title { head: head_form(words, i) },
+    })
+}
+
+/// The normalised word at `i` without clitics or a written-on article.
+fn head_form(words: &Words<'_>, i: usize) -> String {
+    let norm = words.norm(i);
+    let forms = words.lexicon.stripped_forms(norm);
+    for (_, form) in forms.iter().rev() {
+        for article in &words.lexicon.definite_prefixes {
+            if let Some(rest) = form.strip_prefix(article.as_str()) {
+                if rest.chars().count() >= 2 {
+                    return rest.to_string();
+                }
+            }
+        }
+    }
+    forms.last().map_or(norm, |(_, f)| f).to_string()
+}
+
+fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<Mention> {
+    if !cx.cased {
+        return None;
+    }
+    let usable = |k: usize| {
+        words.tokens.get(k).is_some_and(|t| t.capitalized)
+            && !in_gazetteer(words, cx, k)
+            && (!is_function_word(words, k) || words.lexicon.organization_heads.contains_word(words.norm(k)))
+            && !words.lexicon.titles.contains_word(words.norm(k))
+    };
+    let mut end = i;
+    while usable(end) && (end == i || words.adjacent(end - 1)) && end - i < 5 {
+        end += 1;
+    }
+    if end - i < 2 {
+        return None;
+    }
+    let organization = (i..end).any(|k| words.lexicon.organization_heads.contains_word(words.norm(k)));
+    if organization {
+        return Some(Mention { span: words.range(i, end), first: i, end, kind: MentionKind::Organization });
+    }
+    Some(person(words, i, end, None))
+}
+
+fn surname(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<Mention> {
+    let token = words.tokens.get(i)?;
+    if cx.cased && !token.capitalized {
+        return None;
+    }
+    let forms = words.lexicon.stripped_forms(&token.norm);
+    forms.iter().find_map(|(stripped, form)| {
+        let known = cx.known_surnames.iter().any(|s| same_surname(s, form, words.language()));
+        known.then(|| Mention {
+            span: Span::new(crate::words::skip_letters(words.text, token.span, *stripped), token.span.end),
+            first: i,
+            end: i + 1,
+            kind: MentionKind::Person { name: vec![form.to_string()], role: None },
+        })
+    })
+}
+
+/// Surnames match exactly, or in inflecting languages by stem ("Захарова" / "Захаровой").
+pub fn same_surname(known: &str, seen: &str, language: Language) -> bool {
+    if known == seen {
+        return true;
+    }
+    let inflecting = matches!(language, Language::Russian | Language::German | Language::Turkish);
+    let (a, b) = (known.chars().count(), seen.chars().count());
+    inflecting && a.min(b) >= 5 && {
+        let stem = a.max(b) - 2;
+        known.chars().take(stem).eq(seen.chars().take(stem)) && a.abs_diff(b) <= 2
+    }
+}
+
+fn anonymous(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[Mention]) -> Option<Mention> {
+    let lexicon = words.lexicon;
+    let (found, plural) = words
+        .find_word_definite(&lexicon.anonymous_singular, i)
+        .map(|(f, _)| (f, false))
+        .or_else(|| words.find_word_definite(&lexicon.anonymous_plural, i).map(|(f, _)| (f, true)))?;
+    let head = head_form(words, i);
+    let generic = lexicon.anonymous_generic.contains_word(&head);
+    let mut modifiers = Vec::new();
+    let mut start = found.start;
+    let mut first = i;
+    let mut end = i + 1;
+    let is_modifier = |k: usize| {
+        let form = head_form(words, k);
+        lexicon.modifiers.contains_word(words.norm(k))
+            || lexicon.modifiers.contains_word(&form)
+            || (words.language() == Language::Arabic && is_nisba(&form))
+    };
+    let joined = |k: usize| matches!(words.gap(k), "" | "-");
+    if cx.modifiers_after_head {
+        while end < words.len() && joined(end - 1) && end - i <= 3 && is_modifier(end) {
+            modifiers.push(head_form(words, end));
+            end += 1;
+        }
+    } else {
+        let taken = before.last().map_or(0, |m| m.end);
+        while first > taken && joined(first - 1) && i - first < 3 && is_modifier(first - 1) {
+            first -= 1;
+            modifiers.push(head_form(words, first));
+            start = words.span(first).start;
+        }
+    }
+    Some(Mention {
+        span: Span::new(start, words.span(end - 1).end),
+        first,
+        end,
+        kind: MentionKind::Anonymous { head, plural, generic, modifiers },
+    })
+}
+
+/// Arabic relational adjectives end in ي / ية (normalised ی / یه): "إيراني", "دبلوماسية".
+fn is_nisba(form: &str) -> bool {
+    form.chars().count() >= 4 && (form.ends_with('ی') || form.ends_with("یه") || form.ends_with("یون") || form.ends_with("یین"))
+}

@@ -1,0 +1,131 @@
+//! Which mention is the source of a cue: the subject of a reporting verb on either side of it
+//! (Arabic and Romance verb-subject order, English and Persian subject-verb), the source after
+//! "according to", the speaker named before a relay's "saying".
+
+use crate::cue::{Cue, CueKind};
+use crate::mention::{Mention, MentionKind};
+use crate::words::Words;
+
+/// Most words between a subject and its verb when other words stand between them.
+const MAX_SUBJECT_DISTANCE: usize = 8;
+
+/// One sentence's words, mentions and cues.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub words: Words<'a>,
+    pub mentions: Vec<Mention>,
+    pub cues: Vec<Cue>,
+    /// Byte ranges of the quotations in the sentence (absolute offsets).
+    pub quotes: Vec<std::ops::Range<usize>>,
+}
+
+impl Parsed<'_> {
+    pub fn quoted(&self, mention: &Mention) -> bool {
+        let at = mention.span.start;
+        self.quotes.iter().any(|q| q.start < at && at < q.end)
+    }
+
+    fn is_complementizer(&self, i: usize) -> bool {
+        self.words.find(&self.words.lexicon.complementizers, i).is_some()
+    }
+
+    fn only_glue(&self, from: usize, to: usize) -> bool {
+        let lexicon = self.words.lexicon;
+        (from..to).all(|k| {
+            !self.is_complementizer(k)
+                && (lexicon.determiners.contains_word(self.words.norm(k))
+                    || lexicon.stopwords.contains_word(self.words.norm(k)))
+        })
+    }
+
+    /// A mention that starts within two glue words after word `from`.
+    pub fn right_of(&self, from: usize, limit: usize) -> Option<usize> {
+        self.mentions.iter().position(|m| {
+            m.first >= from && m.first <= from + 2 && m.end <= limit && !self.quoted(m) && self.only_glue(from, m.first)
+        })
+    }
+
+    /// The nearest mention ending before word `to` (not before `floor`) within `distance` words,
+    /// with no complementizer between it and `to`.
+    pub fn left_of(&self, to: usize, floor: usize, distance: usize) -> Option<usize> {
+        self.mentions.iter().rposition(|m| {
+            m.end <= to
+                && m.first >= floor
+                && to - m.end <= distance
+                && !self.quoted(m)
+                && !(m.end..to).any(|k| self.is_complementizer(k))
+        })
+    }
+
+    /// The first mention of the clause `[floor, to)`, for verb-final languages.
+    pub fn first_in(&self, floor: usize, to: usize) -> Option<usize> {
+        self.mentions.iter().position(|m| m.first >= floor && m.end <= to && !self.quoted(m))
+    }
+
+    /// The subject of the verb cue at `cue`, as a mention index.
+    pub fn subject(&self, cue: usize) -> Option<usize> {
+        let c = &self.cues[cue];
+        let floor = if cue == 0 { 0 } else { self.cues[cue - 1].end };
+        let limit = self.cues.get(cue + 1).map_or(self.words.len(), |n| n.first);
+        let lexicon = self.words.lexicon;
+        let right = self.right_of(c.end, limit);
+        let left_near = self.left_of(c.first, floor, 2);
+        let left_far = if lexicon.content_before_verb {
+            self.first_in(floor, c.first)
+        } else {
+            self.left_of(c.first, floor, MAX_SUBJECT_DISTANCE)
+        };
+        let relay_marked = |m: &usize| !self.marked_by_relay(*m);
+        if lexicon.subject_after_verb {
+            right.or(left_near).or(left_far).filter(relay_marked)
+        } else {
+            left_near.filter(relay_marked).or(right).or(left_far.filter(relay_marked))
+        }
+    }
+
+    /// The source of an according-to cue.
+    pub fn according_source(&self, cue: usize) -> Option<usize> {
+        let c = &self.cues[cue];
+        match c.kind {
+            CueKind::AccordingTo { source_before: true } | CueKind::RelayMarker { source_before: true } => {
+                self.mentions.iter().rposition(|m| m.end <= c.first && c.first - m.end <= 1)
+            }
+            _ => self.mentions.iter().position(|m| m.first >= c.end && m.first <= c.end + 1),
+        }
+    }
+
+    /// For "R quoted X as saying": (relayer, speaker) mention indices.
+    pub fn relay(&self, cue: usize) -> (Option<usize>, Option<usize>) {
+        let c = &self.cues[cue];
+        let CueKind::Relay { saying, .. } = c.kind else {
+            return (None, None);
+        };
+        let speaker = self.mentions.iter().rposition(|m| m.first >= c.end && m.end <= saying);
+        let relayer = self
+            .right_of(c.end, saying)
+            .filter(|m| Some(*m) != speaker)
+            .or_else(|| self.left_of(c.first, 0, MAX_SUBJECT_DISTANCE));
+        (relayer, speaker)
+    }
+
+    /// True when the mention is the source named by a relay marker ("به نقل از X").
+    fn marked_by_relay(&self, mention: usize) -> bool {
+        self.cues
+            .iter()
+            .enumerate()
+            .any(|(k, c)| matches!(c.kind, CueKind::RelayMarker { .. }) && self.according_source(k) == Some(mention))
+    }
+
+    /// The speaker named by a relay marker in this sentence, if any.
+    pub fn relay_marked_speaker(&self) -> Option<usize> {
+        self.cues
+            .iter()
+            .enumerate()
+            .find(|(_, c)| matches!(c.kind, CueKind::RelayMarker { .. }))
+            .and_then(|(k, _)| self.according_source(k))
+    }
+
+    pub fn is_pronoun(&self, mention: usize) -> bool {
+        matches!(self.mentions[mention].kind, MentionKind::Pronoun)
+    }
+}
