@@ -110,7 +110,18 @@ fn parse<'a>(
         modifiers_after_head: lexicon.modifiers_after_head,
         cased: !matches!(lexicon.language, Language::Arabic | Language::Persian | Language::Urdu | Language::Hebrew),
     };
-    let mentions = mention::detect(&words, &cx);
+    let mut mentions = mention::detect(&words, &cx);
+    // A surname can follow its full name within one sentence: look again knowing the new names.
+    let mut more_surnames = surnames.clone();
+    for m in &mentions {
+        if let MentionKind::Person { name, .. } = &m.kind {
+            more_surnames.extend(name.last().cloned().filter(|_| name.len() > 1));
+        }
+    }
+    if more_surnames.len() > surnames.len() {
+        let cx = MentionContext { known_surnames: &more_surnames, ..cx };
+        mentions = mention::detect(&words, &cx);
+    }
     let quotes = crate::segment::protected_ranges(&text[span.start..span.end])
         .into_iter()
         .filter(|q| text[span.start + q.start..span.start + q.end].starts_with(|c: char| !matches!(c, '(' | '[' | '{')))
@@ -149,7 +160,9 @@ fn sentence_claims(parsed: &Parsed<'_>, sentence: usize, registry: &mut Registry
             CueKind::Verb => {
                 let subject = parsed.subject(k);
                 let mut speaker = subject.and_then(|m| resolve(m, registry));
-                if subject.is_none() && lexicon.pro_drop {
+                // No written subject: Arabic "وأضاف أن", or a pronoun inside the cue ("a-t-il ajouté").
+                let pronoun_in_cue = (c.first..c.end).any(|w| lexicon.pronouns.contains_word(parsed.words.norm(w)));
+                if subject.is_none() && (lexicon.pro_drop || pronoun_in_cue) {
                     speaker = last_in_sentence.or(registry.last_speaker());
                 }
                 let mut relayed_by = None;

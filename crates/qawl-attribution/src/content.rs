@@ -62,11 +62,21 @@ impl Parsed<'_> {
         }
         let subject_left = subject.filter(|m| m.end <= c.first);
         if self.words.lexicon.content_before_verb {
-            if let Some(span) = subject_left.and_then(|m| self.words_span(m.end, c.first)) {
+            // A relay marker between subject and verb ("X'e atfen") is not content.
+            let marker_end = self.cues[..cue]
+                .iter()
+                .filter(|m| matches!(m.kind, CueKind::RelayMarker { .. }))
+                .map(|m| m.end)
+                .max()
+                .unwrap_or(0);
+            if let Some(span) = subject_left.and_then(|m| self.words_span(m.end.max(marker_end), c.first)) {
                 return Some(span);
             }
         }
-        let before_end = subject_left.map_or(c.first, |m| m.first);
+        let mut before_end = subject_left.map_or(c.first, |m| m.first);
+        while before_end > floor && self.words.lexicon.determiners.contains_word(self.words.norm(before_end - 1)) {
+            before_end -= 1;
+        }
         let before = self
             .words_span(floor, before_end)
             .filter(|_| before_end - floor >= 3);

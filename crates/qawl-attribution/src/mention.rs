@@ -69,6 +69,9 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
         } else if let Some(m) = surname(words, cx, i) {
             i = m.end;
             mentions.push(m);
+        } else if let Some(m) = organization(words, cx, i, &mentions) {
+            i = m.end;
+            mentions.push(m);
         } else if let Some(m) = anonymous(words, cx, i, &mentions) {
             i = m.end;
             mentions.push(m);
@@ -149,6 +152,10 @@ fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
             .definite_prefixes
             .iter()
             .any(|p| words.norm(end).starts_with(p.as_str()));
+        // "وحميد": a clitic joined to a given name starts the next name of a list.
+        if !cx.cased && words.find(words.given_names, end).is_some_and(|f| f.start > words.span(end).start) {
+            break;
+        }
         let fits = if cx.cased {
             words.tokens[end].capitalized || matches!(words.norm(end), "bin" | "ibn" | "de" | "van" | "von" | "al" | "el")
         } else {
@@ -204,6 +211,17 @@ fn titled(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec
             first = last.first;
             before.pop();
         }
+        // …and so do capitalised words right before it: "Trade spokesman", "Defence Minister".
+        let taken = before.last().map_or(0, |m| m.end);
+        while first > taken
+            && words.adjacent(first - 1)
+            && words.tokens[first - 1].capitalized
+            && !words.lexicon.determiners.contains_word(words.norm(first - 1))
+            && !words.lexicon.stopwords.contains_word(words.norm(first - 1))
+        {
+            first -= 1;
+            role_start = words.span(first).start;
+        }
     }
     let mut j = title_end;
     while j < words.len() && j <= title_end + MAX_ROLE_WORDS {
@@ -258,11 +276,16 @@ fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Opti
     if !cx.cased {
         return None;
     }
+    let lexicon = words.lexicon;
     let usable = |k: usize| {
         words.tokens.get(k).is_some_and(|t| t.capitalized)
             && !in_gazetteer(words, cx, k)
-            && (!is_function_word(words, k) || words.lexicon.organization_heads.contains_word(words.norm(k)))
-            && !words.lexicon.titles.contains_word(words.norm(k))
+            && (!is_function_word(words, k)
+                || lexicon.organization_heads.contains_word(words.norm(k))
+                || lexicon.role_words.contains_word(words.norm(k)))
+            && !lexicon.titles.contains_word(words.norm(k))
+            && !lexicon.determiners.contains_word(words.norm(k))
+            && !lexicon.stopwords.contains_word(words.norm(k))
     };
     let mut end = i;
     while usable(end) && (end == i || words.adjacent(end - 1)) && end - i < 5 {
@@ -271,10 +294,12 @@ fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Opti
     if end - i < 2 {
         return None;
     }
-    let organization = (i..end).any(|k| words.lexicon.organization_heads.contains_word(words.norm(k)));
+    let organization = (i..end).any(|k| lexicon.organization_heads.contains_word(words.norm(k)));
     if organization {
         return Some(Mention { span: words.range(i, end), first: i, end, kind: MentionKind::Organization });
     }
+    // Capitalised common nouns (German) are not names: a person's name opens with a given name.
+    words.find(words.given_names, i)?;
     Some(person(words, i, end, None))
 }
 
@@ -351,4 +376,40 @@ fn anonymous(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[Men
 /// Arabic relational adjectives end in ي / ية (normalised ی / یه): "إيراني", "دبلوماسية".
 fn is_nisba(form: &str) -> bool {
     form.chars().count() >= 4 && (form.ends_with('ی') || form.ends_with("یه") || form.ends_with("یون") || form.ends_with("یین"))
+}
+
+/// An organisation named by its head: "commerce ministry", "وزارة الخارجية", "ministère des
+/// Affaires étrangères". Head-final languages take the words before the head, others those after.
+fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[Mention]) -> Option<Mention> {
+    let lexicon = words.lexicon;
+    let found = words.find(&lexicon.organization_heads, i)?;
+    let mut first = i;
+    let mut end = i + found.len;
+    let mut start = found.start;
+    if cx.modifiers_after_head {
+        let belongs = |k: usize| {
+            lexicon.role_words.contains_word(words.norm(k))
+                || words.tokens[k].capitalized
+                || lexicon.definite_prefixes.iter().any(|p| words.norm(k).starts_with(p.as_str()))
+        };
+        while end < words.len() && end - i < 4 && words.adjacent(end - 1) && belongs(end) && !in_gazetteer(words, cx, end) {
+            end += 1;
+        }
+        // "du ministère des": a trailing function word is not part of the name.
+        while end > i + found.len && lexicon.stopwords.contains_word(words.norm(end - 1)) {
+            end -= 1;
+        }
+    } else {
+        let taken = before.last().map_or(0, |m| m.end);
+        while first > taken && i - first < 2 && words.adjacent(first - 1) && !is_function_word(words, first - 1) {
+            first -= 1;
+            start = words.span(first).start;
+        }
+    }
+    Some(Mention {
+        span: Span::new(start, words.span(end - 1).end),
+        first,
+        end,
+        kind: MentionKind::Organization,
+    })
 }

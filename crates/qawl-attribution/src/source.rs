@@ -65,7 +65,11 @@ impl Parsed<'_> {
     /// The subject of the verb cue at `cue`, as a mention index.
     pub fn subject(&self, cue: usize) -> Option<usize> {
         let c = &self.cues[cue];
-        let floor = if cue == 0 { 0 } else { self.cues[cue - 1].end };
+        let floor = self.cues[..cue]
+            .iter()
+            .rev()
+            .find(|c| !matches!(c.kind, CueKind::RelayMarker { .. }))
+            .map_or(0, |c| c.end);
         let limit = self.cues.get(cue + 1).map_or(self.words.len(), |n| n.first);
         let lexicon = self.words.lexicon;
         let right = self.right_of(c.end, limit);

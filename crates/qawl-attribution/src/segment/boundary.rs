@@ -44,9 +44,7 @@ pub fn split_sentences(text: &str, range: Span, lexicon: &Lexicon) -> Vec<Span> 
             // Take along further marks and closing quotes: "?!", ".»", ".)".
             let mut j = i + 1;
             while j < chars.len()
-                && (is_terminal(chars[j].1)
-                    || is_closer(chars[j].1)
-                    || (chars[j].1 == ' ' && chars.get(j + 1).is_some_and(|n| is_closer(n.1))))
+                && takes_along(&chars, j)
             {
                 j += 1;
             }
@@ -71,15 +69,25 @@ pub fn split_sentences(text: &str, range: Span, lexicon: &Lexicon) -> Vec<Span> 
     spans
 }
 
+/// True when `chars[j]` still belongs to the sentence that just ended: another mark, or a closing
+/// quote or bracket (possibly after one space, as in French « … . »). A quote mark followed by a
+/// word opens the next sentence instead.
+fn takes_along(chars: &[(usize, char)], j: usize) -> bool {
+    let closes_here = |k: usize| {
+        chars.get(k).is_some_and(|(_, c)| is_closer(*c))
+            && !chars.get(k + 1).is_some_and(|(_, n)| is_word_char(*n))
+    };
+    let c = chars[j].1;
+    is_terminal(c) || closes_here(j) || (c == ' ' && closes_here(j + 1))
+}
+
 /// Decides whether the terminal mark at `chars[i]` ends its sentence.
 fn ends_sentence(slice: &str, chars: &[(usize, char)], i: usize, lexicon: &Lexicon) -> bool {
     let (at, c) = chars[i];
     // The next character after any run of marks and closers.
     let mut j = i + 1;
     while j < chars.len()
-        && (is_terminal(chars[j].1)
-            || is_closer(chars[j].1)
-            || (chars[j].1 == ' ' && chars.get(j + 1).is_some_and(|n| is_closer(n.1))))
+        && takes_along(&chars, j)
     {
         j += 1;
     }
