@@ -211,7 +211,9 @@ fn direct_quotes(parsed: &Parsed<'_>, sentence: usize, drafts: &mut Vec<(usize, 
     for quote in &parsed.quotes {
         let opener = parsed.words.text[quote.start..].chars().next().map_or(1, char::len_utf8);
         let closer = parsed.words.text[..quote.end].chars().next_back().map_or(1, char::len_utf8);
-        let inner = Span::new(quote.start + opener, quote.end - closer);
+        let raw = &parsed.words.text[quote.start + opener..quote.end - closer];
+        let lead = raw.len() - raw.trim_start().len();
+        let inner = Span::new(quote.start + opener + lead, quote.start + opener + raw.trim_end().len());
         let first = parsed.words.index_at(inner.start);
         let end = parsed.words.index_at(inner.end);
         if end.saturating_sub(first) < MIN_QUOTE_WORDS {

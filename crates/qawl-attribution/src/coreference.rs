@@ -143,7 +143,10 @@ impl<'a> Registry<'a> {
     }
 
     fn anonymous(&mut self, head: &str, plural: bool, generic: bool, modifiers: &[String], text: &str) -> usize {
-        let same_head = |e: &Entity| matches!(&e.key, Key::Anonymous { head: h, plural: p, .. } if h == head && *p == plural);
+        let language = self.language;
+        let same_head = |e: &Entity| {
+            matches!(&e.key, Key::Anonymous { head: h, plural: p, .. } if same_surname(h, head, language) && *p == plural)
+        };
         // A bare head ("الدبلوماسي", "the official") is the last source with that head.
         if modifiers.is_empty() {
             if let Some(found) = self.entities.iter().rposition(same_head) {

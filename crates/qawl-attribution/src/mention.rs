@@ -136,7 +136,7 @@ fn is_name_start(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, after_tit
     }
     let given = words.find(words.given_names, i).is_some();
     if cx.cased {
-        token.capitalized && (given || after_title || (words.adjacent(i) && words.tokens.get(i + 1).is_some_and(|t| t.capitalized) && given))
+        token.capitalized && (given || after_title)
     } else {
         given
     }
@@ -146,7 +146,8 @@ fn is_name_start(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, after_tit
 fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
     let max = if cx.cased { 4 } else { 3 };
     let mut end = i + 1;
-    while end < words.len() && end - i < max && words.adjacent(end - 1) {
+    let joined = |k: usize| words.adjacent(k) || cx.cased && words.gap(k) == "-";
+    while end < words.len() && end - i < max && joined(end - 1) {
         let definite = words
             .lexicon
             .definite_prefixes
@@ -229,21 +230,32 @@ fn titled(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec
         if !(gap.is_empty() || gap == "," || gap == "،" || gap == "-") {
             break;
         }
-        if is_name_start(words, cx, j, true) {
+        // Right after the title any capitalised word is a name ("spokesman Baghaei"); further on,
+        // past the role's own capitalised words ("ministère des Transports"), a given name is needed.
+        if is_name_start(words, cx, j, j == title_end) {
             let end = name_end(words, cx, j);
             let role_end = words.span(j - 1).end;
             let mut m = person(words, j, end, Some(Span::new(role_start, role_end)));
             m.first = first;
             return Some(m);
         }
-        let role_word = words.find(&words.lexicon.role_words, j).is_some()
-            || words.find_word_definite(&words.lexicon.titles, j).is_some()
-            || in_gazetteer(words, cx, j)
-            || words.lexicon.definite_prefixes.iter().any(|p| words.norm(j).starts_with(p.as_str()))
-            || (cx.cased && words.tokens[j].capitalized)
-            || words.find(&words.lexicon.modifiers, j).is_some()
-            || words.find(&words.lexicon.organization_heads, j).is_some();
-        if !role_word {
+        // The role runs on over any word but the vocabulary of reporting and plain function
+        // words; it only counts when a name closes it within the window.
+        let lexicon = words.lexicon;
+        let reporting = [
+            &lexicon.verbs,
+            &lexicon.participles,
+            &lexicon.complementizers,
+            &lexicon.according_to,
+            &lexicon.relay_verbs,
+            &lexicon.relay_saying,
+            &lexicon.pronouns,
+        ]
+        .iter()
+        .any(|set| words.find(set, j).is_some());
+        let plain_function = lexicon.stopwords.contains_word(words.norm(j))
+            && words.find(&lexicon.role_words, j).is_none();
+        if reporting || plain_function {
             break;
         }
         j += 1;
@@ -404,6 +416,12 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[
         while first > taken && i - first < 2 && words.adjacent(first - 1) && !is_function_word(words, first - 1) {
             first -= 1;
             start = words.span(first).start;
+        }
+        // An appositive name right after the head: "Nachrichtenagentur dpa", "agency Reuters".
+        if end < words.len() && words.adjacent(end - 1) && !is_function_word(words, end) && !in_gazetteer(words, cx, end)
+            && !lexicon.stopwords.contains_word(words.norm(end)) && !lexicon.modifiers.contains_word(words.norm(end))
+        {
+            end += 1;
         }
     }
     Some(Mention {

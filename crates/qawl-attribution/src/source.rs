@@ -105,10 +105,9 @@ impl Parsed<'_> {
             return (None, None);
         };
         let speaker = self.mentions.iter().rposition(|m| m.first >= c.end && m.end <= saying);
-        let relayer = self
-            .right_of(c.end, saying)
-            .filter(|m| Some(*m) != speaker)
-            .or_else(|| self.left_of(c.first, 0, MAX_SUBJECT_DISTANCE));
+        let right = self.right_of(c.end, saying).filter(|m| Some(*m) != speaker);
+        let left = self.left_of(c.first, 0, MAX_SUBJECT_DISTANCE);
+        let relayer = if self.words.lexicon.subject_after_verb { right.or(left) } else { left.or(right) };
         (relayer, speaker)
     }
 
