@@ -145,7 +145,10 @@ impl<'a> Registry<'a> {
     fn anonymous(&mut self, head: &str, plural: bool, generic: bool, modifiers: &[String], text: &str) -> usize {
         let language = self.language;
         let same_head = |e: &Entity| {
-            matches!(&e.key, Key::Anonymous { head: h, plural: p, .. } if same_surname(h, head, language) && *p == plural)
+            // German compounds: "Vertreter" refers back to "Gewerkschaftsvertreter".
+            let compound = |h: &str| head.chars().count() >= 5 && h.ends_with(head);
+            matches!(&e.key, Key::Anonymous { head: h, plural: p, .. }
+                if (same_surname(h, head, language) || compound(h)) && *p == plural)
         };
         // A bare head ("الدبلوماسي", "the official") is the last source with that head.
         if modifiers.is_empty() {

@@ -63,13 +63,13 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
             let end = name_end(words, cx, i);
             mentions.push(person(words, i, end, None));
             i = end;
+        } else if let Some(m) = organization(words, cx, i, &mentions) {
+            i = m.end;
+            mentions.push(m);
         } else if let Some(m) = capitalized_run(words, cx, i) {
             i = m.end;
             mentions.push(m);
         } else if let Some(m) = surname(words, cx, i) {
-            i = m.end;
-            mentions.push(m);
-        } else if let Some(m) = organization(words, cx, i, &mentions) {
             i = m.end;
             mentions.push(m);
         } else if let Some(m) = anonymous(words, cx, i, &mentions) {
@@ -404,7 +404,7 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[
                 || words.tokens[k].capitalized
                 || lexicon.definite_prefixes.iter().any(|p| words.norm(k).starts_with(p.as_str()))
         };
-        while end < words.len() && end - i < 4 && words.adjacent(end - 1) && belongs(end) && !in_gazetteer(words, cx, end) {
+        while end < words.len() && end - i < 6 && words.adjacent(end - 1) && belongs(end) && !in_gazetteer(words, cx, end) {
             end += 1;
         }
         // "du ministère des": a trailing function word is not part of the name.
@@ -418,9 +418,15 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[
             start = words.span(first).start;
         }
         // An appositive name right after the head: "Nachrichtenagentur dpa", "agency Reuters".
-        if end < words.len() && words.adjacent(end - 1) && !is_function_word(words, end) && !in_gazetteer(words, cx, end)
-            && !lexicon.stopwords.contains_word(words.norm(end)) && !lexicon.modifiers.contains_word(words.norm(end))
-        {
+        let appositive = |k: usize| {
+            k < words.len()
+                && words.adjacent(k - 1)
+                && !is_function_word(words, k)
+                && !in_gazetteer(words, cx, k)
+                && !lexicon.modifiers.contains_word(words.norm(k))
+        };
+        let head_end = end;
+        while appositive(end) && end - head_end < 3 && (end == head_end || words.tokens[end].capitalized) {
             end += 1;
         }
     }

@@ -46,7 +46,8 @@ impl Parsed<'_> {
     }
 
     /// The nearest mention ending before word `to` (not before `floor`) within `distance` words,
-    /// with no complementizer between it and `to`.
+    /// with no complementizer between it and `to`. A mention governed by a preposition ("an
+    /// official at the ministry said") is not a subject.
     pub fn left_of(&self, to: usize, floor: usize, distance: usize) -> Option<usize> {
         self.mentions.iter().rposition(|m| {
             m.end <= to
@@ -54,7 +55,21 @@ impl Parsed<'_> {
                 && to - m.end <= distance
                 && !self.quoted(m)
                 && !(m.end..to).any(|k| self.is_complementizer(k))
+                && !self.after_preposition(m.first)
         })
+    }
+
+    fn after_preposition(&self, first: usize) -> bool {
+        let lexicon = self.words.lexicon;
+        let mut k = first;
+        while k > 0 && lexicon.determiners.contains_word(self.words.norm(k - 1)) {
+            k -= 1;
+        }
+        k > 0 && k < first + 3 && lexicon.stopwords.contains_word(self.words.norm(k - 1))
+            && !lexicon.determiners.contains_word(self.words.norm(k - 1))
+            && self.words.gap(k - 1).is_empty()
+            // "China's commerce ministry": the possessive "s" is no preposition.
+            && !self.words.text[..self.words.span(k - 1).start].ends_with(['\'', '’'])
     }
 
     /// The first mention of the clause `[floor, to)`, for verb-final languages.
