@@ -71,7 +71,7 @@ impl<'a> Registry<'a> {
         let text = mention.span.slice(self.text).unwrap_or_default().to_string();
         let entity = match &mention.kind {
             MentionKind::Named { entity } => self.named(*entity),
-            MentionKind::Organization => self.find_or_add(Key::Organization(text.clone()), SpeakerKind::Organization, &text),
+            MentionKind::Organization => self.organization(&text),
             MentionKind::Person { name, role } => self.person(name, *role, &text),
             MentionKind::Anonymous { head, plural, generic, modifiers } => {
                 self.anonymous(head, *plural, *generic, modifiers, &text)
@@ -92,6 +92,25 @@ impl<'a> Registry<'a> {
         };
         let (kind, canonical) = (known.kind, known.canonical.clone());
         self.find_or_add(Key::Gazetteer(index), kind, &canonical)
+    }
+
+    /// A bare organisation noun ("Агентство", "the ministry") is the last organisation named with
+    /// that noun ("агентства Bloomberg", "commerce ministry").
+    fn organization(&mut self, text: &str) -> usize {
+        let words = normalize_phrase(text, self.language);
+        if let [head] = words.as_slice() {
+            let language = self.language;
+            let found = self.entities.iter().rposition(|e| match &e.key {
+                Key::Organization(named) => normalize_phrase(named, language)
+                    .iter()
+                    .any(|w| same_surname(w, head, language) || w == head),
+                _ => false,
+            });
+            if let Some(found) = found {
+                return found;
+            }
+        }
+        self.find_or_add(Key::Organization(text.to_string()), SpeakerKind::Organization, text)
     }
 
     fn find_or_add(&mut self, key: Key, kind: SpeakerKind, canonical: &str) -> usize {

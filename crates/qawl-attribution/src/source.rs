@@ -59,6 +59,22 @@ impl Parsed<'_> {
         })
     }
 
+    /// A mention that directly follows an unnamed source or a person is that noun's complement
+    /// ("Аналитики консалтинговой компании", "a spokesman of the ministry"): the head speaks.
+    fn head_of(&self, mention: usize) -> usize {
+        let m = &self.mentions[mention];
+        match mention.checked_sub(1).map(|p| (p, &self.mentions[p])) {
+            Some((p, before))
+                if before.end == m.first
+                    && self.words.adjacent(before.end - 1)
+                    && matches!(before.kind, MentionKind::Anonymous { .. } | MentionKind::Person { .. } | MentionKind::Title { .. }) =>
+            {
+                p
+            }
+            _ => mention,
+        }
+    }
+
     fn after_preposition(&self, first: usize) -> bool {
         let lexicon = self.words.lexicon;
         let mut k = first;
@@ -88,11 +104,11 @@ impl Parsed<'_> {
         let limit = self.cues.get(cue + 1).map_or(self.words.len(), |n| n.first);
         let lexicon = self.words.lexicon;
         let right = self.right_of(c.end, limit);
-        let left_near = self.left_of(c.first, floor, 2);
+        let left_near = self.left_of(c.first, floor, 2).map(|m| self.head_of(m));
         let left_far = if lexicon.content_before_verb {
             self.first_in(floor, c.first)
         } else {
-            self.left_of(c.first, floor, MAX_SUBJECT_DISTANCE)
+            self.left_of(c.first, floor, MAX_SUBJECT_DISTANCE).map(|m| self.head_of(m))
         };
         let relay_marked = |m: &usize| !self.marked_by_relay(*m);
         if lexicon.subject_after_verb {
