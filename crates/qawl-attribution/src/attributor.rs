@@ -128,7 +128,18 @@ fn parse<'a>(
         .map(|q| span.start + q.start..span.start + q.end)
         .collect::<Vec<_>>();
     let cues = cue::detect(&words, &quotes);
-    Parsed { words, mentions, cues, quotes }
+    let mut parsed = Parsed { words, mentions, cues, quotes };
+    // "according to" with no source after it is another use of the word ("yıla göre": compared
+    // with last year); such cues are dropped.
+    let keep: Vec<bool> = (0..parsed.cues.len())
+        .map(|k| match parsed.cues[k].kind {
+            CueKind::AccordingTo { .. } | CueKind::RelayMarker { .. } => parsed.according_source(k).is_some(),
+            _ => true,
+        })
+        .collect();
+    let mut flags = keep.into_iter();
+    parsed.cues.retain(|_| flags.next().unwrap_or(true));
+    parsed
 }
 
 /// A sentence without cues asserts something when it holds a position predicate ("rejected",

@@ -11,6 +11,9 @@ use crate::words::Words;
 /// الإيرانية إسماعيل بقائي").
 const MAX_ROLE_WORDS: usize = 7;
 
+/// Conjunctions that join the capitalised words of one ministry's name in cased scripts.
+const CONJUNCTIONS: [&str; 6] = ["and", "ve", "und", "et", "y", "и"];
+
 /// What a mention refers to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MentionKind {
@@ -63,10 +66,10 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
             let end = name_end(words, cx, i);
             mentions.push(person(words, i, end, None));
             i = end;
-        } else if let Some(m) = organization(words, cx, i, &mentions) {
+        } else if let Some(m) = organization(words, cx, i, &mut mentions) {
             i = m.end;
             mentions.push(m);
-        } else if let Some(m) = capitalized_run(words, cx, i) {
+        } else if let Some(m) = capitalized_run(words, cx, i, &mut mentions) {
             i = m.end;
             mentions.push(m);
         } else if let Some(m) = surname(words, cx, i) {
@@ -212,15 +215,30 @@ fn titled(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec
             first = last.first;
             before.pop();
         }
-        // …and so do capitalised words right before it: "Trade spokesman", "Defence Minister".
+        // …and so do capitalised words right before it: "Trade spokesman", "Çevre, Şehircilik ve
+        // İklim Değişikliği Bakanı" (a coordination of capitalised words counts as one name).
         let taken = before.last().map_or(0, |m| m.end);
-        while first > taken
-            && words.adjacent(first - 1)
-            && words.tokens[first - 1].capitalized
-            && !words.lexicon.determiners.contains_word(words.norm(first - 1))
-            && !words.lexicon.stopwords.contains_word(words.norm(first - 1))
-        {
-            first -= 1;
+        let capital = |k: usize| {
+            words.tokens[k].capitalized
+                && !words.lexicon.determiners.contains_word(words.norm(k))
+                && !words.lexicon.stopwords.contains_word(words.norm(k))
+        };
+        let title_first = first;
+        loop {
+            let joined_by_comma = first > taken && first < title_first && capital(first - 1) && words.gap(first - 1) == ",";
+            if first > taken && (words.adjacent(first - 1) || joined_by_comma) && capital(first - 1) {
+                first -= 1;
+            } else if first > taken + 1
+                && first < title_first
+                && CONJUNCTIONS.contains(&words.norm(first - 1))
+                && words.adjacent(first - 1)
+                && words.adjacent(first - 2)
+                && capital(first - 2)
+            {
+                first -= 2;
+            } else {
+                break;
+            }
             role_start = words.span(first).start;
         }
     }
@@ -284,7 +302,7 @@ fn head_form(words: &Words<'_>, i: usize) -> String {
     forms.last().map_or(norm, |(_, f)| f).to_string()
 }
 
-fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<Mention> {
+fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec<Mention>) -> Option<Mention> {
     if !cx.cased {
         return None;
     }
@@ -308,7 +326,14 @@ fn capitalized_run(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Opti
     }
     let organization = (i..end).any(|k| lexicon.organization_heads.contains_word(words.norm(k)));
     if organization {
-        return Some(Mention { span: words.range(i, end), first: i, end, kind: MentionKind::Organization });
+        let (mut first, mut start) = (i, words.span(i).start);
+        absorb_leading_place(words, before, &mut first, &mut start);
+        return Some(Mention {
+            span: Span::new(start, words.span(end - 1).end),
+            first,
+            end,
+            kind: MentionKind::Organization,
+        });
     }
     // Capitalised common nouns (German) are not names: a person's name opens with a given name.
     words.find(words.given_names, i)?;
@@ -371,10 +396,16 @@ fn anonymous(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[Men
         }
     } else {
         let taken = before.last().map_or(0, |m| m.end);
-        while first > taken && joined(first - 1) && i - first < 3 && is_modifier(first - 1) {
-            first -= 1;
-            modifiers.push(head_form(words, first));
-            start = words.span(first).start;
+        let determiner = |k: usize| lexicon.determiners.contains_word(words.norm(k));
+        let mut k = first;
+        // Modifiers and an article between them: "üst düzey bir yetkili", "a senior official".
+        while k > taken && joined(k - 1) && i - k < 4 && (is_modifier(k - 1) || determiner(k - 1)) {
+            k -= 1;
+            if is_modifier(k) {
+                first = k;
+                start = words.span(k).start;
+                modifiers.push(head_form(words, k));
+            }
         }
     }
     Some(Mention {
@@ -392,7 +423,7 @@ fn is_nisba(form: &str) -> bool {
 
 /// An organisation named by its head: "commerce ministry", "وزارة الخارجية", "ministère des
 /// Affaires étrangères". Head-final languages take the words before the head, others those after.
-fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[Mention]) -> Option<Mention> {
+fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec<Mention>) -> Option<Mention> {
     let lexicon = words.lexicon;
     let found = words.find(&lexicon.organization_heads, i)?;
     let mut first = i;
@@ -417,6 +448,7 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[
             first -= 1;
             start = words.span(first).start;
         }
+        absorb_leading_place(words, before, &mut first, &mut start);
         // An appositive name right after the head: "Nachrichtenagentur dpa", "agency Reuters".
         let appositive = |k: usize| {
             k < words.len()
@@ -436,4 +468,16 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &[
         end,
         kind: MentionKind::Organization,
     })
+}
+
+/// A country name right before an organisation's name is part of it ("Türkiye Müteahhitler
+/// Birliği", "Iran Air"): the place mention is folded into the organisation.
+fn absorb_leading_place(words: &Words<'_>, before: &mut Vec<Mention>, first: &mut usize, start: &mut usize) {
+    if let Some(last) = before.last() {
+        if last.end == *first && *first > 0 && words.adjacent(*first - 1) && matches!(last.kind, MentionKind::Named { .. }) {
+            *first = last.first;
+            *start = last.span.start;
+            before.pop();
+        }
+    }
 }
