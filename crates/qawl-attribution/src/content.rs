@@ -32,13 +32,12 @@ impl Parsed<'_> {
         (to > from && to - from >= MIN_CONTENT_WORDS).then(|| self.words.range(from, to))
     }
 
-    /// The first complementizer in `[from, to)`: the index just after it.
+    /// The first complementizer in `[from, to)` (a weak one only when there is no other): the
+    /// index just after it.
     fn after_complementizer(&self, from: usize, to: usize) -> Option<usize> {
-        (from..to).find_map(|k| {
-            self.words
-                .find(&self.words.lexicon.complementizers, k)
-                .map(|f| k + f.len)
-        })
+        let lexicon = self.words.lexicon;
+        let first_of = |set| (from..to).find_map(|k| self.words.find(set, k).map(|f| k + f.len));
+        first_of(&lexicon.complementizers).or_else(|| first_of(&lexicon.weak_complementizers))
     }
 
     /// The content of a verb, participle or relay cue whose source is `subject`.
@@ -51,6 +50,15 @@ impl Parsed<'_> {
         let limit = self.limit(cue);
         let subject = subject.map(|m| &self.mentions[m]);
         let subject_right = subject.filter(|m| m.first >= c.end);
+        // The words right after a subject that are its complement ("مسؤول في وزارة…") are
+        // part of the source, not of the content.
+        let subject_end = |m: &crate::mention::Mention| {
+            let mut end = m.end;
+            while let Some(next) = self.mentions.iter().find(|n| n.first == end && self.words.adjacent(end - 1)) {
+                end = next.end;
+            }
+            end
+        };
         let after = subject_right.map_or(start_after, |m| m.end.max(start_after));
         if let Some(from) = self.after_complementizer(start_after, limit) {
             return self.words_span(from, limit);
@@ -69,7 +77,7 @@ impl Parsed<'_> {
                 .map(|m| m.end)
                 .max()
                 .unwrap_or(0);
-            if let Some(span) = subject_left.and_then(|m| self.words_span(m.end.max(marker_end), c.first)) {
+            if let Some(span) = subject_left.and_then(|m| self.words_span(subject_end(m).max(marker_end), c.first)) {
                 return Some(span);
             }
         }

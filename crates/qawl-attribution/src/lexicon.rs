@@ -71,6 +71,9 @@ pub struct LexiconFile {
     /// Words that introduce reported content ("أن", "that", "que", "dass").
     #[serde(default)]
     pub complementizers: Vec<String>,
+    /// Words that introduce content only when no complementizer does ("كشف عن").
+    #[serde(default)]
+    pub weak_complementizers: Vec<String>,
     /// Heads of unnamed sources, singular.
     #[serde(default)]
     pub anonymous_singular: Vec<String>,
@@ -182,6 +185,7 @@ pub struct Lexicon {
     pub relay_markers: PhraseSet,
     pub relay_markers_after_source: PhraseSet,
     pub complementizers: PhraseSet,
+    pub weak_complementizers: PhraseSet,
     pub anonymous_singular: PhraseSet,
     pub anonymous_plural: PhraseSet,
     pub anonymous_generic: PhraseSet,
@@ -253,6 +257,7 @@ impl Lexicon {
             relay_markers: set(&raw.relay_markers),
             relay_markers_after_source: set(&raw.relay_markers_after_source),
             complementizers: set(&raw.complementizers),
+            weak_complementizers: set(&raw.weak_complementizers),
             anonymous_singular: set(&raw.anonymous_singular),
             anonymous_plural: set(&raw.anonymous_plural),
             anonymous_generic: set(&raw.anonymous_generic),

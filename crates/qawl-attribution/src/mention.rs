@@ -134,10 +134,13 @@ fn is_name_start(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, after_tit
     let Some(token) = words.tokens.get(i) else {
         return false;
     };
-    if is_function_word(words, i) || in_gazetteer(words, cx, i) {
+    let given = words.find(words.given_names, i).is_some();
+    // "علي" (Ali) and "على" (on) differ only in the dots of the final ya, which normalisation
+    // folds; the dotted spelling of a given name is a name.
+    let dotted_given = given && words.text[token.span.start..token.span.end].ends_with('\u{064A}');
+    if (is_function_word(words, i) && !dotted_given) || in_gazetteer(words, cx, i) {
         return false;
     }
-    let given = words.find(words.given_names, i).is_some();
     if cx.cased {
         token.capitalized && (given || after_title)
     } else {
@@ -425,7 +428,9 @@ fn is_nisba(form: &str) -> bool {
 /// Affaires étrangères". Head-final languages take the words before the head, others those after.
 fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &mut Vec<Mention>) -> Option<Mention> {
     let lexicon = words.lexicon;
-    let found = words.find(&lexicon.organization_heads, i)?;
+    let found = words
+        .find(&lexicon.organization_heads, i)
+        .or_else(|| words.find_word_definite(&lexicon.organization_heads, i).map(|(f, _)| f))?;
     let mut first = i;
     let mut end = i + found.len;
     let mut start = found.start;
@@ -435,7 +440,24 @@ fn organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize, before: &m
                 || words.tokens[k].capitalized
                 || lexicon.definite_prefixes.iter().any(|p| words.norm(k).starts_with(p.as_str()))
         };
-        while end < words.len() && end - i < 6 && words.adjacent(end - 1) && belongs(end) && !in_gazetteer(words, cx, end) {
+        while end < words.len() && end - i < 6 && words.adjacent(end - 1) {
+            // A place ends the name it closes: "بنك ישראל", "استانداری تهران".
+            if in_gazetteer(words, cx, end) {
+                end += 1;
+                break;
+            }
+            if !belongs(end) {
+                break;
+            }
+            end += 1;
+        }
+        // An appositive name right after the head: "خبرگزاری ایرنا".
+        if end == i + found.len
+            && end < words.len()
+            && words.adjacent(end - 1)
+            && !is_function_word(words, end)
+            && !lexicon.modifiers.contains_word(words.norm(end))
+        {
             end += 1;
         }
         // "du ministère des": a trailing function word is not part of the name.

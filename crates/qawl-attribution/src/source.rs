@@ -49,8 +49,10 @@ impl Parsed<'_> {
     /// with no complementizer between it and `to`. A mention governed by a preposition ("an
     /// official at the ministry said") is not a subject.
     pub fn left_of(&self, to: usize, floor: usize, distance: usize) -> Option<usize> {
-        self.mentions.iter().rposition(|m| {
-            m.end <= to
+        let marked = self.relay_marked_speaker();
+        self.mentions.iter().enumerate().rposition(|(k, m)| {
+            Some(k) != marked
+                && m.end <= to
                 && m.first >= floor
                 && to - m.end <= distance
                 && !self.quoted(m)
@@ -90,7 +92,11 @@ impl Parsed<'_> {
 
     /// The first mention of the clause `[floor, to)`, for verb-final languages.
     pub fn first_in(&self, floor: usize, to: usize) -> Option<usize> {
-        self.mentions.iter().position(|m| m.first >= floor && m.end <= to && !self.quoted(m))
+        let marked = self.relay_marked_speaker();
+        self.mentions
+            .iter()
+            .enumerate()
+            .position(|(k, m)| Some(k) != marked && m.first >= floor && m.end <= to && !self.quoted(m) && !self.after_preposition(m.first))
     }
 
     /// The subject of the verb cue at `cue`, as a mention index.
