@@ -123,7 +123,7 @@ fn is_function_word(words: &Words<'_>, i: usize) -> bool {
         &lexicon.organization_heads,
     ]
     .iter()
-    .any(|set| set.contains_word(norm) || words.find(set, i).is_some_and(|f| f.len == 1))
+    .any(|set| set.contains_word(norm) || words.find(set, i).is_some())
 }
 
 fn in_gazetteer(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> bool {
