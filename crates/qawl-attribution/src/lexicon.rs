@@ -23,6 +23,10 @@ pub struct LexiconFile {
     /// the verb ("Bakan, görüşmelerin … söyledi").
     #[serde(default)]
     pub content_before_verb: bool,
+    /// Case markers follow the noun ("ترجمان کے", "Bakanlığı'na"): a function word before a
+    /// mention does not govern it.
+    #[serde(default)]
+    pub postpositional: bool,
     /// A reporting verb may have no written subject ("وأضاف أن…", "Añadió que…").
     #[serde(default)]
     pub pro_drop: bool,
@@ -170,6 +174,7 @@ pub struct Lexicon {
     pub subject_after_verb: bool,
     pub content_before_verb: bool,
     pub pro_drop: bool,
+    pub postpositional: bool,
     pub clitic_prefixes: Vec<String>,
     pub definite_prefixes: Vec<String>,
     pub abbreviations: PhraseSet,
@@ -234,6 +239,7 @@ impl Lexicon {
             subject_after_verb: raw.subject_after_verb,
             content_before_verb: raw.content_before_verb,
             pro_drop: raw.pro_drop,
+            postpositional: raw.postpositional,
             clitic_prefixes: raw
                 .clitic_prefixes
                 .iter()

@@ -79,6 +79,9 @@ impl Parsed<'_> {
 
     fn after_preposition(&self, first: usize) -> bool {
         let lexicon = self.words.lexicon;
+        if lexicon.postpositional {
+            return false;
+        }
         let mut k = first;
         while k > 0 && lexicon.determiners.contains_word(self.words.norm(k - 1)) {
             k -= 1;

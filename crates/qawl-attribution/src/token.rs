@@ -67,7 +67,7 @@ pub fn tokenize(text: &str, range: Span, language: Language) -> Vec<Token> {
 
 /// The form every lookup compares: lower case (Turkish dotted/dotless i kept apart), Arabic-script
 /// diacritics, tatweel and ZWNJ removed, and the letter variants that writers mix folded together
-/// (أ/إ/آ → ا, ى/ي → ی, ك → ک, ة → ه, ؤ → و, ئ → ی), ё → е.
+/// (أ/إ/آ → ا, ى/ي → ی, ك → ک, ة/ہ → ه, ؤ → و, ئ → ی), ё → е.
 pub fn normalize(word: &str, language: Language) -> String {
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
@@ -77,7 +77,7 @@ pub fn normalize(word: &str, language: Language) -> String {
             '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => out.push('\u{0627}'),
             '\u{0649}' | '\u{064A}' | '\u{0626}' => out.push('\u{06CC}'),
             '\u{0643}' => out.push('\u{06A9}'),
-            '\u{0629}' => out.push('\u{0647}'),
+            '\u{0629}' | '\u{06C1}' | '\u{06C3}' => out.push('\u{0647}'),
             '\u{0624}' => out.push('\u{0648}'),
             'ё' | 'Ё' => out.push('е'),
             '\u{200C}' | '\u{0640}' => {}

@@ -199,8 +199,8 @@ fn every_language_has_gold_articles() {
         *per_language.entry(load(&path).language).or_default() += 1;
     }
     for language in Language::ALL {
-        let wanted = if language == Language::Arabic { 3 } else { 2 };
-        assert!(per_language.get(&language).copied().unwrap_or_default() >= wanted, "{language}: {per_language:?}");
+        // Arabic: the seed and at least one more; the others: at least two each.
+        assert!(per_language.get(&language).copied().unwrap_or_default() >= 2, "{language}: {per_language:?}");
     }
 }
 
