@@ -222,7 +222,12 @@ fn direct_quotes(parsed: &Parsed<'_>, sentence: usize, drafts: &mut Vec<(usize, 
     for quote in &parsed.quotes {
         let opener = parsed.words.text[quote.start..].chars().next().map_or(1, char::len_utf8);
         let closer = parsed.words.text[..quote.end].chars().next_back().map_or(1, char::len_utf8);
-        let raw = &parsed.words.text[quote.start + opener..quote.end - closer];
+        let Some(raw) = parsed.words.text.get(quote.start + opener..quote.end.saturating_sub(closer)) else {
+            continue;
+        };
+        if raw.trim().is_empty() {
+            continue;
+        }
         let lead = raw.len() - raw.trim_start().len();
         let inner = Span::new(quote.start + opener + lead, quote.start + opener + raw.trim_end().len());
         let first = parsed.words.index_at(inner.start);
@@ -232,13 +237,9 @@ fn direct_quotes(parsed: &Parsed<'_>, sentence: usize, drafts: &mut Vec<(usize, 
         }
         let nearest = drafts
             .iter()
-            .filter(|(k, _)| {
-                let c = &parsed.cues[*k];
-                c.end <= first || c.first >= end
-            })
+            .filter(|(k, _)| parsed.cues.get(*k).is_some_and(|c| c.end <= first || c.first >= end))
             .min_by_key(|(k, _)| {
-                let c = &parsed.cues[*k];
-                if c.end <= first { first - c.end } else { c.first - end }
+                parsed.cues.get(*k).map_or(usize::MAX, |c| if c.end <= first { first - c.end } else { c.first - end })
             })
             .map(|(k, d)| (*k, d.clone()));
         let (speaker, cue, relayed_by) = match &nearest {
@@ -249,6 +250,7 @@ fn direct_quotes(parsed: &Parsed<'_>, sentence: usize, drafts: &mut Vec<(usize, 
         if let Some((k, _)) = nearest {
             drafts.retain(|(dk, d)| *dk != k || overlap(d.span, inner) * 2 < d.span.len().max(1));
         }
+        // Direct quotes belong to no cue index of their own.
         drafts.push((usize::MAX, Draft { sentence, span: inner, kind: ClaimKind::DirectQuote, cue, speaker, relayed_by }));
     }
 }

@@ -88,3 +88,88 @@ pub fn detect(words: &Words<'_>, quotes: &[Range<usize>]) -> Vec<Cue> {
     }
     cues
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::{lexicon_source, Lexicon, LexiconFile, PhraseSet};
+    use crate::token::normalize_phrase;
+    use qawl_core::Language;
+
+    /// The cues found in `text`, as (kind name, normalised cue words).
+    fn cues(text: &str, lexicon: &Lexicon) -> Vec<(String, Vec<String>)> {
+        let names = PhraseSet::default();
+        let words = Words::new(text, Span::new(0, text.len()), lexicon, &names);
+        detect(&words, &[])
+            .into_iter()
+            .map(|c| {
+                let kind = format!("{:?}", c.kind).split([' ', '{']).next().unwrap_or_default().to_string();
+                (kind, normalize_phrase(&text[c.span.start..c.span.end], lexicon.language))
+            })
+            .collect()
+    }
+
+    /// Every entry of every lexicon is found as a cue of its kind in a sentence made around it.
+    #[test]
+    fn every_lexicon_entry_is_found_in_a_sentence() {
+        let mut missed = Vec::new();
+        for language in Language::ALL {
+            let (file, source) = lexicon_source(language);
+            let raw: LexiconFile = toml::from_str(source).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let lexicon = Lexicon::from_file(&raw, language);
+            let saying = raw.relay_saying.first().cloned().unwrap_or_default();
+            let mut check = |kind: &str, entry: &str, text: String| {
+                let wanted = normalize_phrase(entry, language);
+                if !cues(&text, &lexicon).iter().any(|(k, words)| k == kind && *words == wanted) {
+                    missed.push(format!("{file}: {kind} {entry:?} in {text:?}"));
+                }
+            };
+            for verb in &raw.verbs {
+                check("Verb", verb, format!("Xx {verb} yy zz."));
+                // Arabic and Hebrew write "and" onto the verb: "وقال", "ואמר".
+                if let Some(clitic) = raw.clitic_prefixes.first() {
+                    check("Verb", verb, format!("Xx {clitic}{verb} yy zz."));
+                }
+            }
+            for participle in &raw.participles {
+                check("Participle", participle, format!("Xx yy, {participle} zz ww."));
+            }
+            for phrase in &raw.according_to {
+                check("AccordingTo", phrase, format!("{phrase} Xx, yy zz."));
+            }
+            for phrase in &raw.according_to_after_source {
+                check("AccordingTo", phrase, format!("Xx {phrase} yy zz."));
+            }
+            for phrase in &raw.relay_markers {
+                check("RelayMarker", phrase, format!("Xx {phrase} yy zz."));
+            }
+            for phrase in &raw.relay_markers_after_source {
+                check("RelayMarker", phrase, format!("Xx yy {phrase} zz."));
+            }
+            for verb in &raw.relay_verbs {
+                check("Relay", verb, format!("Xx {verb} yy {saying} zz ww."));
+            }
+        }
+        assert!(missed.is_empty(), "{} entries not found:\n{}", missed.len(), missed.join("\n"));
+    }
+
+    #[test]
+    fn a_relay_needs_its_saying_phrase() {
+        let lexicon = Lexicon::embedded(Language::Arabic).expect("lexicon parses");
+        let relayed = cues("ونقلت مصادر عن المتحدث قوله إن المحادثات انتهت", &lexicon);
+        assert_eq!(relayed.first().map(|(k, _)| k.as_str()), Some("Relay"));
+        let plain = cues("ونقلت الطائرة المساعدات إلى المدينة", &lexicon);
+        assert!(plain.is_empty(), "{plain:?}");
+    }
+
+    #[test]
+    fn words_inside_quotations_never_cue() {
+        let lexicon = Lexicon::embedded(Language::English).expect("lexicon parses");
+        let text = "\"He said nothing new,\" she added.";
+        let names = PhraseSet::default();
+        let words = Words::new(text, Span::new(0, text.len()), &lexicon, &names);
+        let quotes = vec![0..22];
+        let found: Vec<_> = detect(&words, &quotes).iter().map(|c| &text[c.span.start..c.span.end]).collect();
+        assert_eq!(found, ["added"]);
+    }
+}

@@ -1,13 +1,39 @@
-//! Segmentation properties on arbitrary input, and the layout of the seed article.
+//! Properties on arbitrary input: segmentation covers the text in order on char boundaries, and
+//! attribution never panics and only returns spans and indices that are valid. Plus the layout
+//! of the seed article.
 
 use proptest::prelude::*;
-use qawl_attribution::RuleSegmenter;
-use qawl_core::{Language, SentenceKind, SentenceSegmenter};
+use qawl_attribution::{RuleAttributor, RuleSegmenter};
+use qawl_core::{Attributor, Language, SentenceKind, SentenceSegmenter};
 use std::sync::OnceLock;
 
 fn segmenter() -> &'static RuleSegmenter {
     static SEGMENTER: OnceLock<RuleSegmenter> = OnceLock::new();
     SEGMENTER.get_or_init(RuleSegmenter::default)
+}
+
+fn attributor() -> &'static RuleAttributor {
+    static ATTRIBUTOR: OnceLock<RuleAttributor> = OnceLock::new();
+    ATTRIBUTOR.get_or_init(RuleAttributor::default)
+}
+
+fn assert_attribution_is_valid(text: &str, language: Language) {
+    let sentences = segmenter().segment(text, language);
+    let result = attributor().attribute(text, language, &sentences);
+    for claim in &result.claims {
+        assert!(claim.sentence_index < sentences.len(), "claim of a missing sentence");
+        assert!(claim.span.slice(text).is_some(), "claim span {:?} off char boundaries", claim.span);
+        assert!(claim.cue.is_none_or(|c| c.slice(text).is_some()), "cue span off char boundaries");
+        for who in [claim.speaker, claim.relayed_by].into_iter().flatten() {
+            assert!(who < result.speakers.len(), "claim names a missing speaker");
+        }
+    }
+    for speaker in &result.speakers {
+        assert!(!speaker.mentions.is_empty() || speaker.kind == qawl_core::SpeakerKind::Gpe, "{speaker:?}");
+        for mention in &speaker.mentions {
+            assert!(mention.slice(text).is_some(), "mention {mention:?} off char boundaries");
+        }
+    }
 }
 
 fn assert_covers(text: &str, language: Language) {
@@ -81,7 +107,7 @@ fn newsy_text() -> impl Strategy<Value = String> {
         "\r\n",
         "\t",
     ]);
-    prop::collection::vec(pieces, 0..80).prop_map(|parts| parts.concat())
+    prop::collection::vec(pieces, 0..160).prop_map(|parts| parts.concat())
 }
 
 proptest! {
@@ -95,6 +121,16 @@ proptest! {
     #[test]
     fn newsy_text_is_covered_in_order(text in newsy_text(), lang in 0usize..10) {
         assert_covers(&text, Language::ALL[lang]);
+    }
+
+    #[test]
+    fn attribution_of_arbitrary_unicode_is_valid(text in any::<String>(), lang in 0usize..10) {
+        assert_attribution_is_valid(&text, Language::ALL[lang]);
+    }
+
+    #[test]
+    fn attribution_of_newsy_text_is_valid(text in newsy_text(), lang in 0usize..10) {
+        assert_attribution_is_valid(&text, Language::ALL[lang]);
     }
 }
 
