@@ -54,7 +54,11 @@ impl Parsed<'_> {
         // part of the source, not of the content.
         let subject_end = |m: &crate::mention::Mention| {
             let mut end = m.end;
-            while let Some(next) = self.mentions.iter().find(|n| n.first == end && self.words.adjacent(end - 1)) {
+            while let Some(next) = self
+                .mentions
+                .iter()
+                .find(|n| n.first == end && self.words.adjacent(end - 1))
+            {
                 end = next.end;
             }
             end
@@ -77,12 +81,20 @@ impl Parsed<'_> {
                 .map(|m| m.end)
                 .max()
                 .unwrap_or(0);
-            if let Some(span) = subject_left.and_then(|m| self.words_span(subject_end(m).max(marker_end), c.first)) {
+            if let Some(span) =
+                subject_left.and_then(|m| self.words_span(subject_end(m).max(marker_end), c.first))
+            {
                 return Some(span);
             }
         }
         let mut before_end = subject_left.map_or(c.first, |m| m.first);
-        while before_end > floor && self.words.lexicon.determiners.contains_word(self.words.norm(before_end - 1)) {
+        while before_end > floor
+            && self
+                .words
+                .lexicon
+                .determiners
+                .contains_word(self.words.norm(before_end - 1))
+        {
             before_end -= 1;
         }
         let before = self
@@ -112,7 +124,9 @@ impl Parsed<'_> {
         let left = left_end.saturating_sub(floor);
         let right = limit.saturating_sub(right_start);
         if right >= left {
-            let from = self.after_complementizer(right_start, (right_start + 1).min(limit)).unwrap_or(right_start);
+            let from = self
+                .after_complementizer(right_start, (right_start + 1).min(limit))
+                .unwrap_or(right_start);
             self.words_span(from, limit)
         } else {
             self.words_span(floor, left_end)

@@ -14,7 +14,11 @@ enum Key {
     Gazetteer(usize),
     Organization(String),
     Person(Vec<String>),
-    Anonymous { head: String, plural: bool, modifiers: Vec<String> },
+    Anonymous {
+        head: String,
+        plural: bool,
+        modifiers: Vec<String>,
+    },
 }
 
 /// One real-world source being built.
@@ -41,7 +45,13 @@ pub struct Registry<'a> {
 
 impl<'a> Registry<'a> {
     pub fn new(text: &'a str, language: Language, gazetteer: &'a Gazetteer) -> Self {
-        Self { text, language, gazetteer, entities: Vec::new(), recent: Vec::new() }
+        Self {
+            text,
+            language,
+            gazetteer,
+            entities: Vec::new(),
+            recent: Vec::new(),
+        }
     }
 
     /// Surnames of the people met so far.
@@ -68,14 +78,21 @@ impl<'a> Registry<'a> {
 
     /// Links a mention to its entity, creating one when it is new. Pronouns link to nothing.
     pub fn resolve(&mut self, mention: &Mention) -> Option<usize> {
-        let text = mention.span.slice(self.text).unwrap_or_default().to_string();
+        let text = mention
+            .span
+            .slice(self.text)
+            .unwrap_or_default()
+            .to_string();
         let entity = match &mention.kind {
             MentionKind::Named { entity } => self.named(*entity),
             MentionKind::Organization => self.organization(&text),
             MentionKind::Person { name, role } => self.person(name, *role, &text),
-            MentionKind::Anonymous { head, plural, generic, modifiers } => {
-                self.anonymous(head, *plural, *generic, modifiers, &text)
-            }
+            MentionKind::Anonymous {
+                head,
+                plural,
+                generic,
+                modifiers,
+            } => self.anonymous(head, *plural, *generic, modifiers, &text),
             MentionKind::Title { head } => self.titled(head, &text),
             MentionKind::Pronoun => return None,
         };
@@ -110,7 +127,11 @@ impl<'a> Registry<'a> {
                 return found;
             }
         }
-        self.find_or_add(Key::Organization(text.to_string()), SpeakerKind::Organization, text)
+        self.find_or_add(
+            Key::Organization(text.to_string()),
+            SpeakerKind::Organization,
+            text,
+        )
     }
 
     fn find_or_add(&mut self, key: Key, kind: SpeakerKind, canonical: &str) -> usize {
@@ -137,7 +158,9 @@ impl<'a> Registry<'a> {
         let last = name.last().map(String::as_str).unwrap_or_default();
         let found = self.entities.iter().rposition(|e| match &e.key {
             Key::Person(known) => {
-                known.last().is_some_and(|k| same_surname(k, last, language))
+                known
+                    .last()
+                    .is_some_and(|k| same_surname(k, last, language))
                     && (name.len() == 1 || known.len() == 1 || known.first() == name.first())
             }
             _ => false,
@@ -154,14 +177,24 @@ impl<'a> Registry<'a> {
             }
         }
         if let (None, Some(role)) = (&e.role, role) {
-            let role_text = role.slice(self.text).unwrap_or_default().trim_matches([',', '،', ' ']);
+            let role_text = role
+                .slice(self.text)
+                .unwrap_or_default()
+                .trim_matches([',', '،', ' ']);
             e.role_words = normalize_phrase(role_text, language);
             e.role = Some(role_text.to_string());
         }
         entity
     }
 
-    fn anonymous(&mut self, head: &str, plural: bool, generic: bool, modifiers: &[String], text: &str) -> usize {
+    fn anonymous(
+        &mut self,
+        head: &str,
+        plural: bool,
+        generic: bool,
+        modifiers: &[String],
+        text: &str,
+    ) -> usize {
         let language = self.language;
         let same_head = |e: &Entity| {
             // German compounds: "Vertreter" refers back to "Gewerkschaftsvertreter".
@@ -177,21 +210,45 @@ impl<'a> Registry<'a> {
             // "المصدر", "the source": the last unnamed source that is one person.
             if generic && !plural {
                 let singular = |e: &&usize| {
-                    matches!(&self.entities[**e].key, Key::Anonymous { plural: false, .. })
+                    matches!(
+                        &self.entities[**e].key,
+                        Key::Anonymous { plural: false, .. }
+                    )
                 };
                 if let Some(found) = self.recent.iter().rev().find(singular) {
                     return *found;
                 }
             }
         }
-        let key = Key::Anonymous { head: head.to_string(), plural, modifiers: modifiers.to_vec() };
+        let key = Key::Anonymous {
+            head: head.to_string(),
+            plural,
+            modifiers: modifiers.to_vec(),
+        };
         self.find_or_add(key, SpeakerKind::Anonymous, text)
     }
 
     fn titled(&mut self, head: &str, text: &str) -> usize {
-        let holder = self.recent.iter().rev().chain(self.entities.iter().enumerate().rev().map(|(i, _)| i).collect::<Vec<_>>().iter()).copied().find(|e| {
-            self.entities[*e].role_words.iter().any(|w| w == head || w.ends_with(head))
-        });
+        let holder = self
+            .recent
+            .iter()
+            .rev()
+            .chain(
+                self.entities
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, _)| i)
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .copied()
+            .find(|e| {
+                self.entities[*e]
+                    .role_words
+                    .iter()
+                    .any(|w| w == head || w.ends_with(head))
+            });
         match holder {
             Some(entity) => entity,
             None => self.anonymous(head, false, false, &[], text),

@@ -61,19 +61,47 @@ pub fn detect(words: &Words<'_>, quotes: &[Range<usize>]) -> Vec<Cue> {
             Some((f, saying, len))
         }) {
             let (f, saying, len) = found;
-            Some(make(CueKind::Relay { saying, saying_end: saying + len }, f))
+            Some(make(
+                CueKind::Relay {
+                    saying,
+                    saying_end: saying + len,
+                },
+                f,
+            ))
         } else if let Some(f) = words.find(&lexicon.according_to, i) {
-            Some(make(CueKind::AccordingTo { source_before: false }, f))
+            Some(make(
+                CueKind::AccordingTo {
+                    source_before: false,
+                },
+                f,
+            ))
         } else if let Some(f) = words.find(&lexicon.according_to_after_source, i) {
-            Some(make(CueKind::AccordingTo { source_before: true }, f))
+            Some(make(
+                CueKind::AccordingTo {
+                    source_before: true,
+                },
+                f,
+            ))
         } else if let Some(f) = words.find(&lexicon.relay_markers, i) {
-            Some(make(CueKind::RelayMarker { source_before: false }, f))
+            Some(make(
+                CueKind::RelayMarker {
+                    source_before: false,
+                },
+                f,
+            ))
         } else if let Some(f) = words.find(&lexicon.relay_markers_after_source, i) {
-            Some(make(CueKind::RelayMarker { source_before: true }, f))
+            Some(make(
+                CueKind::RelayMarker {
+                    source_before: true,
+                },
+                f,
+            ))
         } else if let Some(f) = words.find(&lexicon.participles, i) {
             Some(make(CueKind::Participle, f))
         } else {
-            words.find(&lexicon.verbs, i).map(|f| make(CueKind::Verb, f))
+            words
+                .find(&lexicon.verbs, i)
+                .map(|f| make(CueKind::Verb, f))
         };
         match cue {
             Some(cue) => {
@@ -103,8 +131,15 @@ mod tests {
         detect(&words, &[])
             .into_iter()
             .map(|c| {
-                let kind = format!("{:?}", c.kind).split([' ', '{']).next().unwrap_or_default().to_string();
-                (kind, normalize_phrase(&text[c.span.start..c.span.end], lexicon.language))
+                let kind = format!("{:?}", c.kind)
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    kind,
+                    normalize_phrase(&text[c.span.start..c.span.end], lexicon.language),
+                )
             })
             .collect()
     }
@@ -120,7 +155,10 @@ mod tests {
             let saying = raw.relay_saying.first().cloned().unwrap_or_default();
             let mut check = |kind: &str, entry: &str, text: String| {
                 let wanted = normalize_phrase(entry, language);
-                if !cues(&text, &lexicon).iter().any(|(k, words)| k == kind && *words == wanted) {
+                if !cues(&text, &lexicon)
+                    .iter()
+                    .any(|(k, words)| k == kind && *words == wanted)
+                {
                     missed.push(format!("{file}: {kind} {entry:?} in {text:?}"));
                 }
             };
@@ -132,7 +170,11 @@ mod tests {
                 }
             }
             for participle in &raw.participles {
-                check("Participle", participle, format!("Xx yy, {participle} zz ww."));
+                check(
+                    "Participle",
+                    participle,
+                    format!("Xx yy, {participle} zz ww."),
+                );
             }
             for phrase in &raw.according_to {
                 check("AccordingTo", phrase, format!("{phrase} Xx, yy zz."));
@@ -150,7 +192,12 @@ mod tests {
                 check("Relay", verb, format!("Xx {verb} yy {saying} zz ww."));
             }
         }
-        assert!(missed.is_empty(), "{} entries not found:\n{}", missed.len(), missed.join("\n"));
+        assert!(
+            missed.is_empty(),
+            "{} entries not found:\n{}",
+            missed.len(),
+            missed.join("\n")
+        );
     }
 
     #[test]
@@ -168,8 +215,11 @@ mod tests {
         let text = "\"He said nothing new,\" she added.";
         let names = PhraseSet::default();
         let words = Words::new(text, Span::new(0, text.len()), &lexicon, &names);
-        let quotes = vec![0..22];
-        let found: Vec<_> = detect(&words, &quotes).iter().map(|c| &text[c.span.start..c.span.end]).collect();
+        let quotes = crate::segment::protected_ranges(text);
+        let found: Vec<_> = detect(&words, &quotes)
+            .iter()
+            .map(|c| &text[c.span.start..c.span.end])
+            .collect();
         assert_eq!(found, ["added"]);
     }
 }

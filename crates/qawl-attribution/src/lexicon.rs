@@ -159,11 +159,6 @@ impl PhraseSet {
             .get(word)
             .is_some_and(|list| list.iter().any(|p| p.len() == 1))
     }
-
-    /// Every phrase, as normalised words (for tests that check each entry).
-    pub fn phrases(&self) -> impl Iterator<Item = &Vec<String>> {
-        self.by_first.values().flatten()
-    }
 }
 
 /// A language's lexicon, normalised and indexed for lookup.

@@ -6,6 +6,7 @@
 //! each built with `Default` and needing no files at run time.
 
 mod attributor;
+mod claims;
 mod content;
 mod coreference;
 mod cue;
@@ -22,5 +23,4 @@ mod words;
 pub use attributor::RuleAttributor;
 pub use detect::ScriptLanguageDetector;
 pub use error::AttributionError;
-pub use lexicon::Lexicons;
 pub use segment::RuleSegmenter;

@@ -26,7 +26,9 @@ impl Parsed<'_> {
     }
 
     fn is_complementizer(&self, i: usize) -> bool {
-        self.words.find(&self.words.lexicon.complementizers, i).is_some()
+        self.words
+            .find(&self.words.lexicon.complementizers, i)
+            .is_some()
     }
 
     fn only_glue(&self, from: usize, to: usize) -> bool {
@@ -41,7 +43,11 @@ impl Parsed<'_> {
     /// A mention that starts within two glue words after word `from`.
     pub fn right_of(&self, from: usize, limit: usize) -> Option<usize> {
         self.mentions.iter().position(|m| {
-            m.first >= from && m.first <= from + 2 && m.end <= limit && !self.quoted(m) && self.only_glue(from, m.first)
+            m.first >= from
+                && m.first <= from + 2
+                && m.end <= limit
+                && !self.quoted(m)
+                && self.only_glue(from, m.first)
         })
     }
 
@@ -69,7 +75,12 @@ impl Parsed<'_> {
             Some((p, before))
                 if before.end == m.first
                     && self.words.adjacent(before.end - 1)
-                    && matches!(before.kind, MentionKind::Anonymous { .. } | MentionKind::Person { .. } | MentionKind::Title { .. }) =>
+                    && matches!(
+                        before.kind,
+                        MentionKind::Anonymous { .. }
+                            | MentionKind::Person { .. }
+                            | MentionKind::Title { .. }
+                    ) =>
             {
                 p
             }
@@ -96,10 +107,13 @@ impl Parsed<'_> {
     /// The first mention of the clause `[floor, to)`, for verb-final languages.
     pub fn first_in(&self, floor: usize, to: usize) -> Option<usize> {
         let marked = self.relay_marked_speaker();
-        self.mentions
-            .iter()
-            .enumerate()
-            .position(|(k, m)| Some(k) != marked && m.first >= floor && m.end <= to && !self.quoted(m) && !self.after_preposition(m.first))
+        self.mentions.iter().enumerate().position(|(k, m)| {
+            Some(k) != marked
+                && m.first >= floor
+                && m.end <= to
+                && !self.quoted(m)
+                && !self.after_preposition(m.first)
+        })
     }
 
     /// The subject of the verb cue at `cue`, as a mention index.
@@ -117,13 +131,17 @@ impl Parsed<'_> {
         let left_far = if lexicon.content_before_verb {
             self.first_in(floor, c.first)
         } else {
-            self.left_of(c.first, floor, MAX_SUBJECT_DISTANCE).map(|m| self.head_of(m))
+            self.left_of(c.first, floor, MAX_SUBJECT_DISTANCE)
+                .map(|m| self.head_of(m))
         };
         let relay_marked = |m: &usize| !self.marked_by_relay(*m);
         if lexicon.subject_after_verb {
             right.or(left_near).or(left_far).filter(relay_marked)
         } else {
-            left_near.filter(relay_marked).or(right).or(left_far.filter(relay_marked))
+            left_near
+                .filter(relay_marked)
+                .or(right)
+                .or(left_far.filter(relay_marked))
         }
     }
 
@@ -131,10 +149,19 @@ impl Parsed<'_> {
     pub fn according_source(&self, cue: usize) -> Option<usize> {
         let c = &self.cues[cue];
         match c.kind {
-            CueKind::AccordingTo { source_before: true } | CueKind::RelayMarker { source_before: true } => {
-                self.mentions.iter().rposition(|m| m.end <= c.first && c.first - m.end <= 1)
+            CueKind::AccordingTo {
+                source_before: true,
             }
-            _ => self.mentions.iter().position(|m| m.first >= c.end && m.first <= c.end + 1),
+            | CueKind::RelayMarker {
+                source_before: true,
+            } => self
+                .mentions
+                .iter()
+                .rposition(|m| m.end <= c.first && c.first - m.end <= 1),
+            _ => self
+                .mentions
+                .iter()
+                .position(|m| m.first >= c.end && m.first <= c.end + 1),
         }
     }
 
@@ -144,19 +171,37 @@ impl Parsed<'_> {
         let CueKind::Relay { saying, .. } = c.kind else {
             return (None, None);
         };
-        let speaker = self.mentions.iter().rposition(|m| m.first >= c.end && m.end <= saying);
+        // The speaker follows the link word when there is one ("عن", "את"), else stands right
+        // before "saying".
+        let lexicon = self.words.lexicon;
+        let link = (c.end..saying).find(|k| self.words.find(&lexicon.relay_links, *k).is_some());
+        let speaker = link
+            .and_then(|link| {
+                self.mentions
+                    .iter()
+                    .position(|m| m.first > link && m.end <= saying)
+            })
+            .or_else(|| {
+                self.mentions
+                    .iter()
+                    .rposition(|m| m.first >= c.end && m.end <= saying)
+            });
         let right = self.right_of(c.end, saying).filter(|m| Some(*m) != speaker);
         let left = self.left_of(c.first, 0, MAX_SUBJECT_DISTANCE);
-        let relayer = if self.words.lexicon.subject_after_verb { right.or(left) } else { left.or(right) };
+        let relayer = if self.words.lexicon.subject_after_verb {
+            right.or(left)
+        } else {
+            left.or(right)
+        };
         (relayer, speaker)
     }
 
     /// True when the mention is the source named by a relay marker ("به نقل از X").
     fn marked_by_relay(&self, mention: usize) -> bool {
-        self.cues
-            .iter()
-            .enumerate()
-            .any(|(k, c)| matches!(c.kind, CueKind::RelayMarker { .. }) && self.according_source(k) == Some(mention))
+        self.cues.iter().enumerate().any(|(k, c)| {
+            matches!(c.kind, CueKind::RelayMarker { .. })
+                && self.according_source(k) == Some(mention)
+        })
     }
 
     /// The speaker named by a relay marker in this sentence, if any.

@@ -24,7 +24,12 @@ pub struct Words<'a> {
 }
 
 impl<'a> Words<'a> {
-    pub fn new(text: &'a str, span: Span, lexicon: &'a Lexicon, given_names: &'a PhraseSet) -> Self {
+    pub fn new(
+        text: &'a str,
+        span: Span,
+        lexicon: &'a Lexicon,
+        given_names: &'a PhraseSet,
+    ) -> Self {
         Self {
             text,
             tokens: tokenize(text, span, lexicon.language),
@@ -94,7 +99,9 @@ impl<'a> Words<'a> {
     /// Only whitespace (no punctuation) separates words `i` and `i + 1`.
     pub fn adjacent(&self, i: usize) -> bool {
         match (self.tokens.get(i), self.tokens.get(i + 1)) {
-            (Some(a), Some(b)) => self.text[a.span.end..b.span.start].chars().all(char::is_whitespace),
+            (Some(a), Some(b)) => self.text[a.span.end..b.span.start]
+                .chars()
+                .all(char::is_whitespace),
             _ => false,
         }
     }

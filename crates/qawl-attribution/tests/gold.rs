@@ -37,13 +37,25 @@ fn gold_files() -> Vec<PathBuf> {
 }
 
 fn load(path: &Path) -> Article {
-    let gold: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("gold readable")).expect("gold is JSON");
+    let gold: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("gold readable"))
+        .expect("gold is JSON");
     let article = gold["article"].as_str().expect("article field");
     let text = std::fs::read_to_string(path.with_file_name(article)).expect("article readable");
-    let language: Language = gold["language"].as_str().expect("language field").parse().expect("known language");
+    let language: Language = gold["language"]
+        .as_str()
+        .expect("language field")
+        .parse()
+        .expect("known language");
     let sentences = RuleSegmenter::default().segment(&text, language);
     let result = RuleAttributor::default().attribute(&text, language, &sentences);
-    Article { name: article.to_string(), text, language, gold, sentences, result }
+    Article {
+        name: article.to_string(),
+        text,
+        language,
+        gold,
+        sentences,
+        result,
+    }
 }
 
 fn squash(s: &str) -> String {
@@ -67,19 +79,29 @@ impl Article {
 
     fn sentences_with(&self, anchor: &str) -> Vec<usize> {
         let anchor = squash(anchor);
-        (0..self.sentences.len()).filter(|i| squash(self.slice(self.sentences[*i].span)).contains(&anchor)).collect()
+        (0..self.sentences.len())
+            .filter(|i| squash(self.slice(self.sentences[*i].span)).contains(&anchor))
+            .collect()
     }
 
     fn gold_speaker(&self, id: &str) -> Option<&Value> {
-        self.gold["speakers"].as_array()?.iter().find(|s| s["id"] == id)
+        self.gold["speakers"]
+            .as_array()?
+            .iter()
+            .find(|s| s["id"] == id)
     }
 
     fn canonical_of(&self, id: &str) -> String {
-        self.gold_speaker(id).and_then(|s| s["canonical"].as_str()).map(squash).unwrap_or_default()
+        self.gold_speaker(id)
+            .and_then(|s| s["canonical"].as_str())
+            .map(squash)
+            .unwrap_or_default()
     }
 
     fn speaker_name(&self, index: Option<usize>) -> Option<String> {
-        index.and_then(|i| self.result.speakers.get(i)).map(|s| squash(&s.canonical_name))
+        index
+            .and_then(|i| self.result.speakers.get(i))
+            .map(|s| squash(&s.canonical_name))
     }
 
     /// Human-readable list of the claims in a sentence, for failure messages.
@@ -108,19 +130,29 @@ impl Article {
             let anchor = claim["anchor"].as_str().unwrap_or_default();
             let sentences = self.sentences_with(anchor);
             if sentences.is_empty() {
-                failures.push(format!("{}: no sentence holds anchor {anchor:?}", self.name));
+                failures.push(format!(
+                    "{}: no sentence holds anchor {anchor:?}",
+                    self.name
+                ));
                 continue;
             }
             let required = claim["speaker_required"].as_bool().unwrap_or(true);
-            let speaker = claim["speaker"].as_str().filter(|_| required).map(|id| self.canonical_of(id));
+            let speaker = claim["speaker"]
+                .as_str()
+                .filter(|_| required)
+                .map(|id| self.canonical_of(id));
             let relayed = claim["relayed_by"].as_str().map(|id| self.canonical_of(id));
             let cue = claim["cue"].as_str().map(squash);
             let kind = claim["kind"].as_str().unwrap_or_default();
             let matched = self.result.claims.iter().any(|c| {
                 sentences.contains(&c.sentence_index)
                     && kind_name(c.kind) == kind
-                    && speaker.as_ref().is_none_or(|s| self.speaker_name(c.speaker).as_ref() == Some(s))
-                    && relayed.as_ref().is_none_or(|s| self.speaker_name(c.relayed_by).as_ref() == Some(s))
+                    && speaker
+                        .as_ref()
+                        .is_none_or(|s| self.speaker_name(c.speaker).as_ref() == Some(s))
+                    && relayed
+                        .as_ref()
+                        .is_none_or(|s| self.speaker_name(c.relayed_by).as_ref() == Some(s))
                     && cue.as_ref().is_none_or(|gold| {
                         c.cue.is_some_and(|span| {
                             let found = squash(self.slice(span));
@@ -129,7 +161,11 @@ impl Article {
                     })
             });
             if !matched {
-                let found = sentences.iter().map(|s| self.describe(*s)).collect::<Vec<_>>().join(" | ");
+                let found = sentences
+                    .iter()
+                    .map(|s| self.describe(*s))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
                 failures.push(format!(
                     "{}: claim {anchor:?} wanted {kind} by {speaker:?} via {relayed:?} cue {cue:?}; found {found}",
                     self.name
@@ -138,44 +174,96 @@ impl Article {
         }
         for gold in self.gold["speakers"].as_array().into_iter().flatten() {
             let canonical = squash(gold["canonical"].as_str().unwrap_or_default());
-            let Some(found) = self.result.speakers.iter().find(|s| squash(&s.canonical_name) == canonical) else {
-                let names: Vec<_> = self.result.speakers.iter().map(|s| s.canonical_name.clone()).collect();
-                failures.push(format!("{}: no speaker {canonical:?} among {names:?}", self.name));
+            let Some(found) = self
+                .result
+                .speakers
+                .iter()
+                .find(|s| squash(&s.canonical_name) == canonical)
+            else {
+                let names: Vec<_> = self
+                    .result
+                    .speakers
+                    .iter()
+                    .map(|s| s.canonical_name.clone())
+                    .collect();
+                failures.push(format!(
+                    "{}: no speaker {canonical:?} among {names:?}",
+                    self.name
+                ));
                 continue;
             };
             let kind = format!("{:?}", found.kind).to_uppercase();
             if gold["kind"].as_str() != Some(kind.as_str()) {
-                failures.push(format!("{}: {canonical:?} is {kind}, gold {}", self.name, gold["kind"]));
+                failures.push(format!(
+                    "{}: {canonical:?} is {kind}, gold {}",
+                    self.name, gold["kind"]
+                ));
             }
             if let Some(role) = gold["role"].as_str() {
                 if found.role.as_deref().map(squash) != Some(squash(role)) {
-                    failures.push(format!("{}: {canonical:?} has role {:?}, gold {role:?}", self.name, found.role));
+                    failures.push(format!(
+                        "{}: {canonical:?} has role {:?}, gold {role:?}",
+                        self.name, found.role
+                    ));
                 }
             }
-            let mentions: BTreeSet<String> = found.mentions.iter().map(|m| squash(self.slice(*m))).collect();
-            for mention in gold["mentions"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            let mentions: BTreeSet<String> = found
+                .mentions
+                .iter()
+                .map(|m| squash(self.slice(*m)))
+                .collect();
+            for mention in gold["mentions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 if !mentions.contains(&squash(mention)) {
-                    failures.push(format!("{}: {canonical:?} lacks mention {mention:?}; has {mentions:?}", self.name));
+                    failures.push(format!(
+                        "{}: {canonical:?} lacks mention {mention:?}; has {mentions:?}",
+                        self.name
+                    ));
                 }
             }
         }
-        for name in self.gold["not_speakers"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        for name in self.gold["not_speakers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             let name = squash(name);
             for c in &self.result.claims {
                 for who in [c.speaker, c.relayed_by].into_iter().flatten() {
                     let speaker = &self.result.speakers[who];
                     let named = squash(&speaker.canonical_name) == name
-                        || speaker.mentions.iter().any(|m| squash(self.slice(*m)) == name);
+                        || speaker
+                            .mentions
+                            .iter()
+                            .any(|m| squash(self.slice(*m)) == name);
                     if named {
-                        failures.push(format!("{}: not-speaker {name:?} got claim {}", self.name, self.describe(c.sentence_index)));
+                        failures.push(format!(
+                            "{}: not-speaker {name:?} got claim {}",
+                            self.name,
+                            self.describe(c.sentence_index)
+                        ));
                     }
                 }
             }
         }
-        for anchor in self.gold["background_sentences"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        for anchor in self.gold["background_sentences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             for s in self.sentences_with(anchor) {
                 if self.result.claims.iter().any(|c| c.sentence_index == s) {
-                    failures.push(format!("{}: background sentence {anchor:?} holds {}", self.name, self.describe(s)));
+                    failures.push(format!(
+                        "{}: background sentence {anchor:?} holds {}",
+                        self.name,
+                        self.describe(s)
+                    ));
                 }
             }
         }
@@ -189,7 +277,12 @@ fn every_gold_article_is_attributed_as_annotated() {
     for path in gold_files() {
         failures.extend(load(&path).check());
     }
-    assert!(failures.is_empty(), "{} gold failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} gold failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -200,7 +293,10 @@ fn every_language_has_gold_articles() {
     }
     for language in Language::ALL {
         // Arabic: the seed and at least one more; the others: at least two each.
-        assert!(per_language.get(&language).copied().unwrap_or_default() >= 2, "{language}: {per_language:?}");
+        assert!(
+            per_language.get(&language).copied().unwrap_or_default() >= 2,
+            "{language}: {per_language:?}"
+        );
     }
 }
 
@@ -215,7 +311,11 @@ fn speaker_precision_and_recall_per_language() {
             if claim["speaker_required"].as_bool().unwrap_or(true) {
                 gold.extend(claim["speaker"].as_str().map(|id| article.canonical_of(id)));
             }
-            gold.extend(claim["relayed_by"].as_str().map(|id| article.canonical_of(id)));
+            gold.extend(
+                claim["relayed_by"]
+                    .as_str()
+                    .map(|id| article.canonical_of(id)),
+            );
         }
         let predicted: BTreeSet<String> = article
             .result
@@ -229,12 +329,21 @@ fn speaker_precision_and_recall_per_language() {
         entry.1 += predicted.len();
         entry.2 += gold.len();
     }
-    println!("{:<4} {:>9} {:>9} {:>6} {:>6}", "lang", "precision", "recall", "pred", "gold");
+    println!(
+        "{:<4} {:>9} {:>9} {:>6} {:>6}",
+        "lang", "precision", "recall", "pred", "gold"
+    );
     for (language, (hit, predicted, gold)) in &counts {
         let precision = *hit as f64 / (*predicted).max(1) as f64;
         let recall = *hit as f64 / (*gold).max(1) as f64;
-        println!("{:<4} {precision:>9.2} {recall:>9.2} {predicted:>6} {gold:>6}", language.code());
-        assert!(precision >= 0.75 && recall >= 0.9, "{language}: precision {precision:.2}, recall {recall:.2}");
+        println!(
+            "{:<4} {precision:>9.2} {recall:>9.2} {predicted:>6} {gold:>6}",
+            language.code()
+        );
+        assert!(
+            precision >= 0.75 && recall >= 0.9,
+            "{language}: precision {precision:.2}, recall {recall:.2}"
+        );
     }
 }
 
@@ -249,7 +358,10 @@ fn show_attributions_on_request() {
         println!("== {}", article.name);
         for s in &article.result.speakers {
             let mentions: Vec<_> = s.mentions.iter().map(|m| article.slice(*m)).collect();
-            println!("  speaker {:?} {} role {:?} {mentions:?}", s.kind, s.canonical_name, s.role);
+            println!(
+                "  speaker {:?} {} role {:?} {mentions:?}",
+                s.kind, s.canonical_name, s.role
+            );
         }
         for i in 0..article.sentences.len() {
             let claims = article.describe(i);

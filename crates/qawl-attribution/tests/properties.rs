@@ -21,17 +21,33 @@ fn assert_attribution_is_valid(text: &str, language: Language) {
     let sentences = segmenter().segment(text, language);
     let result = attributor().attribute(text, language, &sentences);
     for claim in &result.claims {
-        assert!(claim.sentence_index < sentences.len(), "claim of a missing sentence");
-        assert!(claim.span.slice(text).is_some(), "claim span {:?} off char boundaries", claim.span);
-        assert!(claim.cue.is_none_or(|c| c.slice(text).is_some()), "cue span off char boundaries");
+        assert!(
+            claim.sentence_index < sentences.len(),
+            "claim of a missing sentence"
+        );
+        assert!(
+            claim.span.slice(text).is_some(),
+            "claim span {:?} off char boundaries",
+            claim.span
+        );
+        assert!(
+            claim.cue.is_none_or(|c| c.slice(text).is_some()),
+            "cue span off char boundaries"
+        );
         for who in [claim.speaker, claim.relayed_by].into_iter().flatten() {
             assert!(who < result.speakers.len(), "claim names a missing speaker");
         }
     }
     for speaker in &result.speakers {
-        assert!(!speaker.mentions.is_empty() || speaker.kind == qawl_core::SpeakerKind::Gpe, "{speaker:?}");
+        assert!(
+            !speaker.mentions.is_empty() || speaker.kind == qawl_core::SpeakerKind::Gpe,
+            "{speaker:?}"
+        );
         for mention in &speaker.mentions {
-            assert!(mention.slice(text).is_some(), "mention {mention:?} off char boundaries");
+            assert!(
+                mention.slice(text).is_some(),
+                "mention {mention:?} off char boundaries"
+            );
         }
     }
 }

@@ -43,9 +43,7 @@ pub fn split_sentences(text: &str, range: Span, lexicon: &Lexicon) -> Vec<Span> 
         if is_terminal(c) && allowed(i) && ends_sentence(slice, &chars, i, lexicon) {
             // Take along further marks and closing quotes: "?!", ".»", ".)".
             let mut j = i + 1;
-            while j < chars.len()
-                && takes_along(&chars, j)
-            {
+            while j < chars.len() && takes_along(&chars, j) {
                 j += 1;
             }
             let cut = chars.get(j).map_or(slice.len(), |(at, _)| *at);
@@ -86,9 +84,7 @@ fn ends_sentence(slice: &str, chars: &[(usize, char)], i: usize, lexicon: &Lexic
     let (at, c) = chars[i];
     // The next character after any run of marks and closers.
     let mut j = i + 1;
-    while j < chars.len()
-        && takes_along(&chars, j)
-    {
+    while j < chars.len() && takes_along(chars, j) {
         j += 1;
     }
     let Some(&(_, next)) = chars.get(j) else {

@@ -14,7 +14,7 @@ use crate::AttributionError;
 /// Rule-based segmenter for the ten languages: quotes and brackets stay whole, abbreviations and
 /// numbers do not end sentences, headlines and datelines are their own units, and blank lines are
 /// hard boundaries. Spans never include surrounding whitespace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RuleSegmenter {
     lexicons: Lexicons,
 }
@@ -25,17 +25,6 @@ impl RuleSegmenter {
         Ok(Self {
             lexicons: Lexicons::embedded()?,
         })
-    }
-
-    /// A segmenter sharing already built lexicons.
-    pub fn with_lexicons(lexicons: Lexicons) -> Self {
-        Self { lexicons }
-    }
-}
-
-impl Default for RuleSegmenter {
-    fn default() -> Self {
-        Self::with_lexicons(Lexicons::default())
     }
 }
 

@@ -1,0 +1,207 @@
+//! Nominal mentions: organisations named by their head noun or by capitalised words, and unnamed
+//! sources with the words that qualify them.
+
+use qawl_core::{Language, Span};
+
+use super::role::absorb_leading_place;
+use super::{
+    head_form, in_gazetteer, is_function_word, person, Mention, MentionContext, MentionKind,
+};
+use crate::words::Words;
+
+pub(super) fn capitalized_run(
+    words: &Words<'_>,
+    cx: &MentionContext<'_>,
+    i: usize,
+    before: &mut Vec<Mention>,
+) -> Option<Mention> {
+    if !cx.cased {
+        return None;
+    }
+    let lexicon = words.lexicon;
+    let usable = |k: usize| {
+        words.tokens.get(k).is_some_and(|t| t.capitalized)
+            && !in_gazetteer(words, cx, k)
+            && (!is_function_word(words, k)
+                || lexicon.organization_heads.contains_word(words.norm(k))
+                || lexicon.role_words.contains_word(words.norm(k)))
+            && !lexicon.titles.contains_word(words.norm(k))
+            && !lexicon.determiners.contains_word(words.norm(k))
+            && !lexicon.stopwords.contains_word(words.norm(k))
+    };
+    let mut end = i;
+    while usable(end) && (end == i || words.adjacent(end - 1)) && end - i < 5 {
+        end += 1;
+    }
+    if end - i < 2 {
+        return None;
+    }
+    let organization = (i..end).any(|k| lexicon.organization_heads.contains_word(words.norm(k)));
+    if organization {
+        let (mut first, mut start) = (i, words.span(i).start);
+        absorb_leading_place(words, before, &mut first, &mut start);
+        return Some(Mention {
+            span: Span::new(start, words.span(end - 1).end),
+            first,
+            end,
+            kind: MentionKind::Organization,
+        });
+    }
+    // Capitalised common nouns (German) are not names: a person's name opens with a given name.
+    words.find(words.given_names, i)?;
+    Some(person(words, i, end, None))
+}
+
+pub(super) fn anonymous(
+    words: &Words<'_>,
+    cx: &MentionContext<'_>,
+    i: usize,
+    before: &[Mention],
+) -> Option<Mention> {
+    let lexicon = words.lexicon;
+    let (found, plural) = words
+        .find_word_definite(&lexicon.anonymous_singular, i)
+        .map(|(f, _)| (f, false))
+        .or_else(|| {
+            words
+                .find_word_definite(&lexicon.anonymous_plural, i)
+                .map(|(f, _)| (f, true))
+        })?;
+    let head = head_form(words, i);
+    let generic = lexicon.anonymous_generic.contains_word(&head);
+    let mut modifiers = Vec::new();
+    let mut start = found.start;
+    let mut first = i;
+    let mut end = i + 1;
+    let is_modifier = |k: usize| {
+        let form = head_form(words, k);
+        lexicon.modifiers.contains_word(words.norm(k))
+            || lexicon.modifiers.contains_word(&form)
+            || (words.language() == Language::Arabic && is_nisba(&form))
+    };
+    let joined = |k: usize| matches!(words.gap(k), "" | "-");
+    if cx.modifiers_after_head {
+        while end < words.len() && joined(end - 1) && end - i <= 3 && is_modifier(end) {
+            modifiers.push(head_form(words, end));
+            end += 1;
+        }
+    } else {
+        let taken = before.last().map_or(0, |m| m.end);
+        let determiner = |k: usize| lexicon.determiners.contains_word(words.norm(k));
+        let mut k = first;
+        // Modifiers and an article between them: "üst düzey bir yetkili", "a senior official".
+        while k > taken && joined(k - 1) && i - k < 4 && (is_modifier(k - 1) || determiner(k - 1)) {
+            k -= 1;
+            if is_modifier(k) {
+                first = k;
+                start = words.span(k).start;
+                modifiers.push(head_form(words, k));
+            }
+        }
+    }
+    Some(Mention {
+        span: Span::new(start, words.span(end - 1).end),
+        first,
+        end,
+        kind: MentionKind::Anonymous {
+            head,
+            plural,
+            generic,
+            modifiers,
+        },
+    })
+}
+
+/// Arabic relational adjectives end in ي / ية (normalised ی / یه): "إيراني", "دبلوماسية".
+fn is_nisba(form: &str) -> bool {
+    form.chars().count() >= 4
+        && (form.ends_with('ی')
+            || form.ends_with("یه")
+            || form.ends_with("یون")
+            || form.ends_with("یین"))
+}
+
+/// An organisation named by its head: "commerce ministry", "وزارة الخارجية", "ministère des
+/// Affaires étrangères". Head-final languages take the words before the head, others those after.
+pub(super) fn organization(
+    words: &Words<'_>,
+    cx: &MentionContext<'_>,
+    i: usize,
+    before: &mut Vec<Mention>,
+) -> Option<Mention> {
+    let lexicon = words.lexicon;
+    let found = words.find(&lexicon.organization_heads, i).or_else(|| {
+        words
+            .find_word_definite(&lexicon.organization_heads, i)
+            .map(|(f, _)| f)
+    })?;
+    let mut first = i;
+    let mut end = i + found.len;
+    let mut start = found.start;
+    if cx.modifiers_after_head {
+        let belongs = |k: usize| {
+            lexicon.role_words.contains_word(words.norm(k))
+                || words.tokens[k].capitalized
+                || lexicon
+                    .definite_prefixes
+                    .iter()
+                    .any(|p| words.norm(k).starts_with(p.as_str()))
+        };
+        while end < words.len() && end - i < 6 && words.adjacent(end - 1) {
+            // A place ends the name it closes: "بنك ישראל", "استانداری تهران".
+            if in_gazetteer(words, cx, end) {
+                end += 1;
+                break;
+            }
+            if !belongs(end) {
+                break;
+            }
+            end += 1;
+        }
+        // An appositive name right after the head: "خبرگزاری ایرنا".
+        if end == i + found.len
+            && end < words.len()
+            && words.adjacent(end - 1)
+            && !is_function_word(words, end)
+            && !lexicon.modifiers.contains_word(words.norm(end))
+        {
+            end += 1;
+        }
+        // "du ministère des": a trailing function word is not part of the name.
+        while end > i + found.len && lexicon.stopwords.contains_word(words.norm(end - 1)) {
+            end -= 1;
+        }
+    } else {
+        let taken = before.last().map_or(0, |m| m.end);
+        while first > taken
+            && i - first < 2
+            && words.adjacent(first - 1)
+            && !is_function_word(words, first - 1)
+        {
+            first -= 1;
+            start = words.span(first).start;
+        }
+        absorb_leading_place(words, before, &mut first, &mut start);
+        // An appositive name right after the head: "Nachrichtenagentur dpa", "agency Reuters".
+        let appositive = |k: usize| {
+            k < words.len()
+                && words.adjacent(k - 1)
+                && (!is_function_word(words, k) || lexicon.role_words.contains_word(words.norm(k)))
+                && !in_gazetteer(words, cx, k)
+                && !lexicon.modifiers.contains_word(words.norm(k))
+        };
+        let head_end = end;
+        while appositive(end)
+            && end - head_end < 3
+            && (end == head_end || words.tokens[end].capitalized)
+        {
+            end += 1;
+        }
+    }
+    Some(Mention {
+        span: Span::new(start, words.span(end - 1).end),
+        first,
+        end,
+        kind: MentionKind::Organization,
+    })
+}
