@@ -121,6 +121,22 @@ fn parse<'a>(
     registry: &Registry<'_>,
 ) -> Parsed<'a> {
     let words = Words::new(text, span, lexicon, given_names);
+    let quotes = crate::segment::protected_ranges(&text[span.start..span.end])
+        .into_iter()
+        .filter(|q| {
+            text[span.start + q.start..span.start + q.end]
+                .starts_with(|c: char| !matches!(c, '(' | '[' | '{'))
+        })
+        .map(|q| span.start + q.start..span.start + q.end)
+        .collect::<Vec<_>>();
+    // Cues first: a capitalised name next to a reporting verb is a speaker's name.
+    let cues = cue::detect(&words, &quotes);
+    let mut cue_words = vec![false; words.len()];
+    for c in &cues {
+        for w in cue_words.iter_mut().take(c.end).skip(c.first) {
+            *w = true;
+        }
+    }
     let surnames = registry.surnames();
     let cx = MentionContext {
         gazetteer,
@@ -130,6 +146,7 @@ fn parse<'a>(
             lexicon.language,
             Language::Arabic | Language::Persian | Language::Urdu | Language::Hebrew
         ),
+        cue_words: &cue_words,
     };
     let mut mentions = mention::detect(&words, &cx);
     // A surname can follow its full name within one sentence: look again knowing the new names.
@@ -146,15 +163,6 @@ fn parse<'a>(
         };
         mentions = mention::detect(&words, &cx);
     }
-    let quotes = crate::segment::protected_ranges(&text[span.start..span.end])
-        .into_iter()
-        .filter(|q| {
-            text[span.start + q.start..span.start + q.end]
-                .starts_with(|c: char| !matches!(c, '(' | '[' | '{'))
-        })
-        .map(|q| span.start + q.start..span.start + q.end)
-        .collect::<Vec<_>>();
-    let cues = cue::detect(&words, &quotes);
     let mut parsed = Parsed {
         words,
         mentions,

@@ -32,7 +32,7 @@ pub(crate) fn sentence_claims(
     let mut last_in_sentence: Option<usize> = None;
     let resolve = |m: usize, registry: &mut Registry<'_>| {
         if parsed.is_pronoun(m) {
-            registry.last_speaker()
+            registry.pronoun_referent()
         } else {
             registry.resolve(&parsed.mentions[m])
         }
@@ -54,7 +54,9 @@ pub(crate) fn sentence_claims(
                 // No written subject: Arabic "وأضاف أن", or a pronoun inside the cue ("a-t-il ajouté").
                 let pronoun_in_cue =
                     (c.first..c.end).any(|w| lexicon.pronouns.contains_word(parsed.words.norm(w)));
-                if subject.is_none() && (lexicon.pro_drop || pronoun_in_cue) {
+                if subject.is_none() && pronoun_in_cue {
+                    speaker = last_in_sentence.or(registry.pronoun_referent());
+                } else if subject.is_none() && lexicon.pro_drop {
                     speaker = last_in_sentence.or(registry.last_speaker());
                 }
                 let mut relayed_by = None;
@@ -130,7 +132,7 @@ pub(crate) fn sentence_claims(
 }
 
 /// Quotations of several words become direct quotes of the nearest cue's speaker; the indirect
-/// reading of that cue, when it only repeats the quotation, is dropped.
+/// reading of that cue, when it is mostly the quotation (four fifths), is dropped.
 fn direct_quotes(
     parsed: &Parsed<'_>,
     sentence: usize,
@@ -192,7 +194,8 @@ fn direct_quotes(
             None => continue,
         };
         if let Some((k, _)) = nearest {
-            drafts.retain(|(dk, d)| *dk != k || overlap(d.span, inner) * 2 < d.span.len().max(1));
+            drafts
+                .retain(|(dk, d)| *dk != k || overlap(d.span, inner) * 5 < d.span.len().max(1) * 4);
         }
         // Direct quotes belong to no cue index of their own.
         drafts.push((

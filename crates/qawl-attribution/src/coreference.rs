@@ -41,6 +41,8 @@ pub struct Registry<'a> {
     pub entities: Vec<Entity>,
     /// Entities in the order they last spoke, most recent last.
     recent: Vec<usize>,
+    /// The person mentioned last, and whether that came after the last claim.
+    last_person: Option<(usize, bool)>,
 }
 
 impl<'a> Registry<'a> {
@@ -51,6 +53,7 @@ impl<'a> Registry<'a> {
             gazetteer,
             entities: Vec::new(),
             recent: Vec::new(),
+            last_person: None,
         }
     }
 
@@ -69,6 +72,18 @@ impl<'a> Registry<'a> {
     pub fn spoke(&mut self, entity: usize) {
         self.recent.retain(|e| *e != entity);
         self.recent.push(entity);
+        if let Some((_, newer)) = &mut self.last_person {
+            *newer = false;
+        }
+    }
+
+    /// Who "he" or "she" is: a person named since the last claim ("Lescure a présenté… Il a
+    /// assuré"), else the last speaker.
+    pub fn pronoun_referent(&self) -> Option<usize> {
+        match self.last_person {
+            Some((person, true)) => Some(person),
+            _ => self.last_speaker(),
+        }
     }
 
     /// The entity that spoke last.
@@ -86,7 +101,11 @@ impl<'a> Registry<'a> {
         let entity = match &mention.kind {
             MentionKind::Named { entity } => self.named(*entity),
             MentionKind::Organization => self.organization(&text),
-            MentionKind::Person { name, role } => self.person(name, *role, &text),
+            MentionKind::Person { name, role } => {
+                let person = self.person(name, *role, &text);
+                self.last_person = Some((person, true));
+                person
+            }
             MentionKind::Anonymous {
                 head,
                 plural,

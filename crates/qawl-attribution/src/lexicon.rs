@@ -27,6 +27,13 @@ pub struct LexiconFile {
     /// mention does not govern it.
     #[serde(default)]
     pub postpositional: bool,
+    /// Nouns compound ("Bundesinnenminister", "Bundespolizei"): a word ending with a title or an
+    /// organisation head is one.
+    #[serde(default)]
+    pub compounds: bool,
+    /// Endings of adjectives that may qualify a source ("-ique", "-ian", "-ский").
+    #[serde(default)]
+    pub adjective_suffixes: Vec<String>,
     /// A reporting verb may have no written subject ("وأضاف أن…", "Añadió que…").
     #[serde(default)]
     pub pro_drop: bool,
@@ -153,6 +160,21 @@ impl PhraseSet {
         })
     }
 
+    /// True when the word ends with a one-word phrase of the set of at least four letters:
+    /// German compounds ("Bundesinnenminister" ends with "minister").
+    pub fn ends_with_word(&self, word: &str) -> bool {
+        self.by_first.iter().any(|(first, list)| {
+            first.chars().count() >= 4
+                && word.ends_with(first.as_str())
+                && list.iter().any(|p| p.len() == 1)
+        })
+    }
+
+    /// True when the set has no phrase at all.
+    pub fn phrases_empty(&self) -> bool {
+        self.by_first.is_empty()
+    }
+
     /// True when the single word is a one-word phrase of the set.
     pub fn contains_word(&self, word: &str) -> bool {
         self.by_first
@@ -170,6 +192,8 @@ pub struct Lexicon {
     pub content_before_verb: bool,
     pub pro_drop: bool,
     pub postpositional: bool,
+    pub compounds: bool,
+    pub adjective_suffixes: Vec<String>,
     pub clitic_prefixes: Vec<String>,
     pub definite_prefixes: Vec<String>,
     pub abbreviations: PhraseSet,
@@ -235,6 +259,12 @@ impl Lexicon {
             content_before_verb: raw.content_before_verb,
             pro_drop: raw.pro_drop,
             postpositional: raw.postpositional,
+            compounds: raw.compounds,
+            adjective_suffixes: raw
+                .adjective_suffixes
+                .iter()
+                .map(|p| crate::token::normalize(p, language))
+                .collect(),
             clitic_prefixes: raw
                 .clitic_prefixes
                 .iter()

@@ -73,7 +73,13 @@ impl Parsed<'_> {
         let m = &self.mentions[mention];
         match mention.checked_sub(1).map(|p| (p, &self.mentions[p])) {
             Some((p, before))
-                if before.end == m.first
+                if before.first < m.first
+                    && (before.end..m.first).all(|k| {
+                        self.words
+                            .lexicon
+                            .determiners
+                            .contains_word(self.words.norm(k))
+                    })
                     && self.words.adjacent(before.end - 1)
                     && matches!(
                         before.kind,
@@ -93,11 +99,24 @@ impl Parsed<'_> {
         if lexicon.postpositional {
             return false;
         }
+        // Walk back over articles and the capitalised words of a possessive name: "of the
+        // International Longshoremen's Association".
+        let possessive = |k: usize| {
+            self.words.norm(k) == "s"
+                && self.words.text[..self.words.span(k).start].ends_with(['\'', '’'])
+        };
         let mut k = first;
-        while k > 0 && lexicon.determiners.contains_word(self.words.norm(k - 1)) {
+        while k > 0
+            && first - k < 6
+            && (self.words.adjacent(k - 1) || possessive(k))
+            && (lexicon.determiners.contains_word(self.words.norm(k - 1))
+                || possessive(k - 1)
+                || (self.words.tokens[k - 1].capitalized
+                    && !lexicon.stopwords.contains_word(self.words.norm(k - 1))))
+        {
             k -= 1;
         }
-        k > 0 && k < first + 3 && lexicon.stopwords.contains_word(self.words.norm(k - 1))
+        k > 0 && k <= first && lexicon.stopwords.contains_word(self.words.norm(k - 1))
             && !lexicon.determiners.contains_word(self.words.norm(k - 1))
             && self.words.gap(k - 1).is_empty()
             // "China's commerce ministry": the possessive "s" is no preposition.

@@ -333,6 +333,7 @@ fn speaker_precision_and_recall_per_language() {
         "{:<4} {:>9} {:>9} {:>6} {:>6}",
         "lang", "precision", "recall", "pred", "gold"
     );
+    let mut below_floor = Vec::new();
     for (language, (hit, predicted, gold)) in &counts {
         let precision = *hit as f64 / (*predicted).max(1) as f64;
         let recall = *hit as f64 / (*gold).max(1) as f64;
@@ -340,11 +341,13 @@ fn speaker_precision_and_recall_per_language() {
             "{:<4} {precision:>9.2} {recall:>9.2} {predicted:>6} {gold:>6}",
             language.code()
         );
-        assert!(
-            precision >= 0.75 && recall >= 0.9,
-            "{language}: precision {precision:.2}, recall {recall:.2}"
-        );
+        if precision < 0.75 || recall < 0.9 {
+            below_floor.push(format!(
+                "{language}: precision {precision:.2}, recall {recall:.2}"
+            ));
+        }
     }
+    assert!(below_floor.is_empty(), "below the floor: {below_floor:?}");
 }
 
 /// Prints every claim of every gold article when QAWL_GOLD_SHOW is set (a reading aid).

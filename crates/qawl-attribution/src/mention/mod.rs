@@ -57,6 +57,8 @@ pub struct MentionContext<'a> {
     pub known_surnames: &'a [String],
     pub modifiers_after_head: bool,
     pub cased: bool,
+    /// For each word of the sentence, whether it belongs to a reporting cue.
+    pub cue_words: &'a [bool],
 }
 
 /// Finds the mentions of a sentence, left to right, without overlaps.
@@ -83,7 +85,7 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
         } else if let Some(m) = surname(words, cx, i) {
             i = m.end;
             mentions.push(m);
-        } else if let Some(m) = anonymous(words, cx, i, &mentions) {
+        } else if let Some(m) = anonymous(words, cx, i, &mut mentions) {
             i = m.end;
             mentions.push(m);
         } else if words.find(&words.lexicon.pronouns, i).is_some() {

@@ -40,6 +40,14 @@ pub(super) fn capitalized_run(
     if organization {
         let (mut first, mut start) = (i, words.span(i).start);
         absorb_leading_place(words, before, &mut first, &mut start);
+        if cx.modifiers_after_head {
+            end = name_tail(words, cx, end, end + 5);
+            while lexicon.stopwords.contains_word(words.norm(end - 1))
+                || lexicon.determiners.contains_word(words.norm(end - 1))
+            {
+                end -= 1;
+            }
+        }
         return Some(Mention {
             span: Span::new(start, words.span(end - 1).end),
             first,
@@ -47,16 +55,25 @@ pub(super) fn capitalized_run(
             kind: MentionKind::Organization,
         });
     }
-    // Capitalised common nouns (German) are not names: a person's name opens with a given name.
-    words.find(words.given_names, i)?;
-    Some(person(words, i, end, None))
+    // Capitalised common nouns (German) are not names: a person's name opens with a given name,
+    // or stands where a speaker stands: next to a reporting verb ("said Daggett"), or before an
+    // appositive title ("Harold Daggett, president of…").
+    let given = words.find(words.given_names, i).is_some();
+    let by_cue = cx.cue_words.get(end).copied().unwrap_or(false)
+        || i.checked_sub(1)
+            .is_some_and(|k| cx.cue_words.get(k).copied().unwrap_or(false));
+    let appositive = words.gap(end - 1) == ","
+        && (lexicon.titles.contains_word(words.norm(end))
+            || words.find(&lexicon.determiners, end).is_some()
+                && lexicon.titles.contains_word(words.norm(end + 1)));
+    (given || by_cue || appositive).then(|| person(words, i, end, None))
 }
 
 pub(super) fn anonymous(
     words: &Words<'_>,
     cx: &MentionContext<'_>,
     i: usize,
-    before: &[Mention],
+    before: &mut Vec<Mention>,
 ) -> Option<Mention> {
     let lexicon = words.lexicon;
     let (found, plural) = words
@@ -75,11 +92,21 @@ pub(super) fn anonymous(
     let mut end = i + 1;
     let is_modifier = |k: usize| {
         let form = head_form(words, k);
+        let suffixed = !words.tokens[k].capitalized
+            && form.chars().count() >= 5
+            && lexicon
+                .adjective_suffixes
+                .iter()
+                .any(|s| form.ends_with(s.as_str()))
+            && !lexicon.stopwords.contains_word(&form)
+            && words.find(&lexicon.verbs, k).is_none();
         lexicon.modifiers.contains_word(words.norm(k))
             || lexicon.modifiers.contains_word(&form)
+            || suffixed
             || (words.language() == Language::Arabic && is_nisba(&form))
     };
     let joined = |k: usize| matches!(words.gap(k), "" | "-");
+    let mut taken_named = false;
     if cx.modifiers_after_head {
         while end < words.len() && joined(end - 1) && end - i <= 3 && is_modifier(end) {
             modifiers.push(head_form(words, end));
@@ -98,6 +125,34 @@ pub(super) fn anonymous(
                 modifiers.push(head_form(words, k));
             }
         }
+        // "White House officials", "EU diplomat": a named body right before the head qualifies it.
+        if let Some(last) = before.last() {
+            let named = matches!(
+                last.kind,
+                MentionKind::Named { .. } | MentionKind::Organization
+            );
+            if named && last.end == first && first > 0 && words.adjacent(first - 1) {
+                first = last.first;
+                start = last.span.start;
+                modifiers.push(words.text[last.span.start..last.span.end].to_lowercase());
+                taken_named = true;
+            }
+        }
+    }
+    // Without articles, a bare head followed by a prepositional complement is a new source
+    // ("Источник в мэрии"), not the last one: the complement qualifies it.
+    if modifiers.is_empty()
+        && lexicon.determiners.phrases_empty()
+        && lexicon.definite_prefixes.is_empty()
+    {
+        if let Some(next) = words.tokens.get(end) {
+            if lexicon.stopwords.contains_word(&next.norm) && words.adjacent(end - 1) {
+                modifiers.extend(words.tokens.get(end + 1).map(|t| t.norm.clone()));
+            }
+        }
+    }
+    if taken_named {
+        before.pop();
     }
     Some(Mention {
         span: Span::new(start, words.span(end - 1).end),
@@ -130,34 +185,27 @@ pub(super) fn organization(
     before: &mut Vec<Mention>,
 ) -> Option<Mention> {
     let lexicon = words.lexicon;
-    let found = words.find(&lexicon.organization_heads, i).or_else(|| {
-        words
-            .find_word_definite(&lexicon.organization_heads, i)
-            .map(|(f, _)| f)
-    })?;
+    let compound = |i: usize| {
+        (lexicon.compounds && lexicon.organization_heads.ends_with_word(words.norm(i))).then(|| {
+            crate::words::Found {
+                len: 1,
+                start: words.span(i).start,
+            }
+        })
+    };
+    let found = words
+        .find(&lexicon.organization_heads, i)
+        .or_else(|| {
+            words
+                .find_word_definite(&lexicon.organization_heads, i)
+                .map(|(f, _)| f)
+        })
+        .or_else(|| compound(i))?;
     let mut first = i;
     let mut end = i + found.len;
     let mut start = found.start;
     if cx.modifiers_after_head {
-        let belongs = |k: usize| {
-            lexicon.role_words.contains_word(words.norm(k))
-                || words.tokens[k].capitalized
-                || lexicon
-                    .definite_prefixes
-                    .iter()
-                    .any(|p| words.norm(k).starts_with(p.as_str()))
-        };
-        while end < words.len() && end - i < 6 && words.adjacent(end - 1) {
-            // A place ends the name it closes: "بنك ישראל", "استانداری تهران".
-            if in_gazetteer(words, cx, end) {
-                end += 1;
-                break;
-            }
-            if !belongs(end) {
-                break;
-            }
-            end += 1;
-        }
+        end = name_tail(words, cx, end, i + 6);
         // An appositive name right after the head: "خبرگزاری ایرنا".
         if end == i + found.len
             && end < words.len()
@@ -168,7 +216,10 @@ pub(super) fn organization(
             end += 1;
         }
         // "du ministère des": a trailing function word is not part of the name.
-        while end > i + found.len && lexicon.stopwords.contains_word(words.norm(end - 1)) {
+        while end > i + found.len
+            && (lexicon.stopwords.contains_word(words.norm(end - 1))
+                || lexicon.determiners.contains_word(words.norm(end - 1)))
+        {
             end -= 1;
         }
     } else {
@@ -186,6 +237,7 @@ pub(super) fn organization(
         let appositive = |k: usize| {
             k < words.len()
                 && words.adjacent(k - 1)
+                && !lexicon.stopwords.contains_word(words.norm(k))
                 && (!is_function_word(words, k) || lexicon.role_words.contains_word(words.norm(k)))
                 && !in_gazetteer(words, cx, k)
                 && !lexicon.modifiers.contains_word(words.norm(k))
@@ -204,4 +256,34 @@ pub(super) fn organization(
         end,
         kind: MentionKind::Organization,
     })
+}
+
+/// The words that continue an organisation's name after its head in head-initial languages:
+/// role words, capitalised and definite words, lower-case words after a preposition of the name
+/// ("Haut Conseil des finances publiques"), and a closing place ("استانداری تهران").
+fn name_tail(words: &Words<'_>, cx: &MentionContext<'_>, from: usize, max: usize) -> usize {
+    let lexicon = words.lexicon;
+    let mut after_preposition = false;
+    let mut end = from;
+    while end < words.len() && end < max && words.adjacent(end - 1) {
+        if in_gazetteer(words, cx, end) {
+            return end + 1;
+        }
+        let norm = words.norm(end);
+        let role_word = lexicon.role_words.contains_word(norm);
+        let fits = role_word
+            || words.tokens[end].capitalized
+            || lexicon
+                .definite_prefixes
+                .iter()
+                .any(|p| norm.starts_with(p.as_str()))
+            || (after_preposition && !is_function_word(words, end));
+        if !fits {
+            break;
+        }
+        after_preposition |= role_word
+            && (lexicon.stopwords.contains_word(norm) || lexicon.determiners.contains_word(norm));
+        end += 1;
+    }
+    end
 }

@@ -19,17 +19,28 @@ pub(super) fn titled(
     i: usize,
     before: &mut Vec<Mention>,
 ) -> Option<Mention> {
-    let (found, _) = words
-        .find(&words.lexicon.titles, i)
-        .map(|f| (f, false))
-        .or_else(|| words.find_word_definite(&words.lexicon.titles, i))?;
+    let lexicon = words.lexicon;
+    let compound = |i: usize| {
+        (lexicon.compounds && lexicon.titles.ends_with_word(words.norm(i))).then(|| {
+            crate::words::Found {
+                len: 1,
+                start: words.span(i).start,
+            }
+        })
+    };
+    let found = words
+        .find(&lexicon.titles, i)
+        .or_else(|| words.find_word_definite(&lexicon.titles, i).map(|(f, _)| f))
+        .or_else(|| compound(i))?;
     let title_end = i + found.len;
     let mut role_start = found.start;
     let mut first = i;
     // Cased scripts put the ministry before the title: "Foreign Ministry spokesman", "Dışişleri
-    // Bakanlığı Sözcüsü". Adjacent organisation or place mentions join the role.
+    // Bakanlığı Sözcüsü". Adjacent organisation or place mentions join the role (they are taken
+    // off the list only when a person comes out of it).
+    let mut absorbed = 0;
     if cx.cased {
-        while let Some(last) = before.last() {
+        while let Some(last) = before.len().checked_sub(absorbed + 1).map(|k| &before[k]) {
             let joins = last.end == first
                 && matches!(
                     last.kind,
@@ -41,11 +52,14 @@ pub(super) fn titled(
             }
             role_start = last.span.start;
             first = last.first;
-            before.pop();
+            absorbed += 1;
         }
         // …and so do capitalised words right before it: "Trade spokesman", "Çevre, Şehircilik ve
         // İklim Değişikliği Bakanı" (a coordination of capitalised words counts as one name).
-        let taken = before.last().map_or(0, |m| m.end);
+        let taken = before
+            .len()
+            .checked_sub(absorbed + 1)
+            .map_or(0, |k| before[k].end);
         let capital = |k: usize| {
             words.tokens[k].capitalized
                 && !words.lexicon.determiners.contains_word(words.norm(k))
@@ -74,50 +88,88 @@ pub(super) fn titled(
             role_start = words.span(first).start;
         }
     }
+    // The name: the first given name within the window, else a capitalised word right after
+    // the title ("spokesman Baghaei"); the role runs up to it.
+    let mut adjacent_name = None;
     let mut j = title_end;
     while j < words.len() && j <= title_end + MAX_ROLE_WORDS {
         let gap = words.gap(j - 1);
-        if !(gap.is_empty() || gap == "," || gap == "،" || gap == "-") {
+        if !(gap.is_empty() || matches!(gap, "," | "،" | "-" | "'" | "’")) {
             break;
         }
-        // Right after the title any capitalised word is a name ("spokesman Baghaei"); further on,
-        // past the role's own capitalised words ("ministère des Transports"), a given name is needed.
-        if is_name_start(words, cx, j, j == title_end) {
-            let end = name_end(words, cx, j);
-            let role_end = words.span(j - 1).end;
-            let mut m = person(words, j, end, Some(Span::new(role_start, role_end)));
-            m.first = first;
-            return Some(m);
+        if is_name_start(words, cx, j, false) {
+            adjacent_name = Some(j);
+            break;
         }
-        // The role runs on over any word but the vocabulary of reporting and plain function
-        // words; it only counts when a name closes it within the window.
-        let lexicon = words.lexicon;
-        let reporting = [
-            &lexicon.verbs,
-            &lexicon.participles,
-            &lexicon.complementizers,
-            &lexicon.according_to,
-            &lexicon.relay_verbs,
-            &lexicon.relay_saying,
-            &lexicon.pronouns,
-        ]
-        .iter()
-        .any(|set| words.find(set, j).is_some());
-        let plain_function = lexicon.stopwords.contains_word(words.norm(j))
-            && words.find(&lexicon.role_words, j).is_none();
-        if reporting || plain_function {
+        if j == title_end && is_name_start(words, cx, j, true) {
+            adjacent_name = Some(j);
+        }
+        if ends_role(words, j) {
             break;
         }
         j += 1;
     }
+    if let Some(j) = adjacent_name {
+        let end = name_end(words, cx, j);
+        let role_end = words.span(j - 1).end;
+        let mut m = person(words, j, end, Some(Span::new(role_start, role_end)));
+        m.first = first;
+        before.truncate(before.len() - absorbed);
+        return Some(m);
+    }
+    // "Harold Daggett, president of the union, said": an appositive title gives the person
+    // before it a role.
+    if let Some(MentionKind::Person {
+        role: role @ None, ..
+    }) = before.last_mut().map(|m| &mut m.kind)
+    {
+        if words.gap(i.saturating_sub(1)) == "," && i > 0 {
+            let mut end = title_end;
+            while end < words.len()
+                && end < title_end + MAX_ROLE_WORDS
+                && words.gap(end - 1) != ","
+                && !ends_role(words, end)
+            {
+                end += 1;
+            }
+            *role = Some(Span::new(found.start, words.span(end - 1).end));
+            return None;
+        }
+    }
+    // A title that also names an unnamed source ("conseiller", "official") is left to that reading,
+    // which takes the adjectives that qualify it.
+    let head = head_form(words, i);
+    if lexicon.anonymous_singular.contains_word(&head)
+        || lexicon.anonymous_plural.contains_word(&head)
+    {
+        return None;
+    }
+    before.truncate(before.len() - absorbed);
     Some(Mention {
         span: Span::new(role_start, words.span(title_end - 1).end),
         first,
         end: title_end,
-        kind: MentionKind::Title {
-            head: head_form(words, i),
-        },
+        kind: MentionKind::Title { head },
     })
+}
+
+/// The role stops at the vocabulary of reporting and at plain function words.
+fn ends_role(words: &Words<'_>, j: usize) -> bool {
+    let lexicon = words.lexicon;
+    let reporting = [
+        &lexicon.verbs,
+        &lexicon.participles,
+        &lexicon.complementizers,
+        &lexicon.according_to,
+        &lexicon.relay_verbs,
+        &lexicon.relay_saying,
+        &lexicon.pronouns,
+    ]
+    .iter()
+    .any(|set| words.find(set, j).is_some());
+    let plain_function = lexicon.stopwords.contains_word(words.norm(j))
+        && words.find(&lexicon.role_words, j).is_none();
+    reporting || plain_function
 }
 
 /// A country name right before an organisation's name is part of it ("Türkiye Müteahhitler
@@ -131,7 +183,7 @@ pub(super) fn absorb_leading_place(
     if let Some(last) = before.last() {
         if last.end == *first
             && *first > 0
-            && words.adjacent(*first - 1)
+            && (words.adjacent(*first - 1) || words.gap(*first - 1) == "-")
             && matches!(last.kind, MentionKind::Named { .. })
         {
             *first = last.first;

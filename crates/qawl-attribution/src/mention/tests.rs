@@ -9,7 +9,9 @@ fn mentions(text: &str, language: Language) -> Vec<(String, String)> {
     let gazetteer = Gazetteer::embedded(language).expect("gazetteer parses");
     let names = given_names(language).expect("names parse");
     let words = Words::new(text, Span::new(0, text.len()), &lexicon, &names);
+    let cue_words = vec![false; words.len()];
     let cx = MentionContext {
+        cue_words: &cue_words,
         gazetteer: &gazetteer,
         known_surnames: &[],
         modifiers_after_head: lexicon.modifiers_after_head,
