@@ -132,7 +132,8 @@ pub(crate) fn sentence_claims(
 }
 
 /// Quotations of several words become direct quotes of the nearest cue's speaker; the indirect
-/// reading of that cue, when it is mostly the quotation (four fifths), is dropped.
+/// reading of that cue, when it is mostly the quotation (four fifths) and opens with it, is
+/// dropped; a partial quote inside reported speech keeps both.
 fn direct_quotes(
     parsed: &Parsed<'_>,
     sentence: usize,
@@ -194,8 +195,11 @@ fn direct_quotes(
             None => continue,
         };
         if let Some((k, _)) = nearest {
-            drafts
-                .retain(|(dk, d)| *dk != k || overlap(d.span, inner) * 5 < d.span.len().max(1) * 4);
+            drafts.retain(|(dk, d)| {
+                *dk != k
+                    || (overlap(d.span, inner) * 5 < d.span.len().max(1) * 4
+                        || inner.start > d.span.start + 4)
+            });
         }
         // Direct quotes belong to no cue index of their own.
         drafts.push((

@@ -31,6 +31,10 @@ pub struct LexiconFile {
     /// organisation head is one.
     #[serde(default)]
     pub compounds: bool,
+    /// Case and possessive endings stick to nouns ("kaynaklarına"): a word that starts with a
+    /// source noun is that noun.
+    #[serde(default)]
+    pub agglutinative: bool,
     /// Endings of adjectives that may qualify a source ("-ique", "-ian", "-ский").
     #[serde(default)]
     pub adjective_suffixes: Vec<String>,
@@ -79,6 +83,9 @@ pub struct LexiconFile {
     /// Phrases after the original speaker in such a relay ("کے حوالے سے").
     #[serde(default)]
     pub relay_markers_after_source: Vec<String>,
+    /// Markers of a possessor before its noun ("بورڈ کے چیئرمین", "the board's chairman").
+    #[serde(default)]
+    pub genitive_markers: Vec<String>,
     /// Words that introduce reported content ("أن", "that", "que", "dass").
     #[serde(default)]
     pub complementizers: Vec<String>,
@@ -170,6 +177,20 @@ impl PhraseSet {
         })
     }
 
+    /// The one-word phrase of at least four letters that `word` starts with, for agglutinative
+    /// languages ("kaynaklarına" starts with "kaynaklar").
+    pub fn prefix_of(&self, word: &str) -> Option<&str> {
+        self.by_first
+            .iter()
+            .filter(|(first, list)| {
+                first.chars().count() >= 4
+                    && word.starts_with(first.as_str())
+                    && list.iter().any(|p| p.len() == 1)
+            })
+            .map(|(first, _)| first.as_str())
+            .max_by_key(|first| first.len())
+    }
+
     /// True when the set has no phrase at all.
     pub fn phrases_empty(&self) -> bool {
         self.by_first.is_empty()
@@ -193,6 +214,7 @@ pub struct Lexicon {
     pub pro_drop: bool,
     pub postpositional: bool,
     pub compounds: bool,
+    pub agglutinative: bool,
     pub adjective_suffixes: Vec<String>,
     pub clitic_prefixes: Vec<String>,
     pub definite_prefixes: Vec<String>,
@@ -209,6 +231,7 @@ pub struct Lexicon {
     pub relay_markers: PhraseSet,
     pub relay_markers_after_source: PhraseSet,
     pub complementizers: PhraseSet,
+    pub genitive_markers: PhraseSet,
     pub weak_complementizers: PhraseSet,
     pub anonymous_singular: PhraseSet,
     pub anonymous_plural: PhraseSet,
@@ -260,6 +283,7 @@ impl Lexicon {
             pro_drop: raw.pro_drop,
             postpositional: raw.postpositional,
             compounds: raw.compounds,
+            agglutinative: raw.agglutinative,
             adjective_suffixes: raw
                 .adjective_suffixes
                 .iter()
@@ -288,6 +312,7 @@ impl Lexicon {
             relay_markers: set(&raw.relay_markers),
             relay_markers_after_source: set(&raw.relay_markers_after_source),
             complementizers: set(&raw.complementizers),
+            genitive_markers: set(&raw.genitive_markers),
             weak_complementizers: set(&raw.weak_complementizers),
             anonymous_singular: set(&raw.anonymous_singular),
             anonymous_plural: set(&raw.anonymous_plural),

@@ -126,12 +126,37 @@ impl Parsed<'_> {
     /// The first mention of the clause `[floor, to)`, for verb-final languages.
     pub fn first_in(&self, floor: usize, to: usize) -> Option<usize> {
         let marked = self.relay_marked_speaker();
-        self.mentions.iter().enumerate().position(|(k, m)| {
+        let first = self.mentions.iter().enumerate().position(|(k, m)| {
             Some(k) != marked
                 && m.first >= floor
                 && m.end <= to
                 && !self.quoted(m)
                 && !self.after_preposition(m.first)
+        });
+        // A possessor is not the subject: "بورڈ کے چیئرمین محسن نقوی نے", "the board's chairman".
+        first.map(|k| {
+            let m = &self.mentions[k];
+            match self.mentions.get(k + 1) {
+                Some(next)
+                    if next.first == m.end + 1
+                        && next.end <= to
+                        && Some(k + 1) != marked
+                        && self
+                            .words
+                            .lexicon
+                            .genitive_markers
+                            .contains_word(self.words.norm(m.end))
+                        && matches!(
+                            next.kind,
+                            MentionKind::Person { .. }
+                                | MentionKind::Anonymous { .. }
+                                | MentionKind::Title { .. }
+                        ) =>
+                {
+                    k + 1
+                }
+                _ => k,
+            }
         })
     }
 

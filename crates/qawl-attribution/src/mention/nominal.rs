@@ -76,15 +76,32 @@ pub(super) fn anonymous(
     before: &mut Vec<Mention>,
 ) -> Option<Mention> {
     let lexicon = words.lexicon;
-    let (found, plural) = words
+    let agglutinated = |set: &crate::lexicon::PhraseSet| {
+        lexicon
+            .agglutinative
+            .then(|| set.prefix_of(words.norm(i)).map(str::to_string))
+            .flatten()
+    };
+    let whole_word = |f: crate::words::Found| (f, None);
+    let (found, plural, stem) = words
         .find_word_definite(&lexicon.anonymous_singular, i)
-        .map(|(f, _)| (f, false))
+        .map(|(f, _)| (whole_word(f), false))
         .or_else(|| {
             words
                 .find_word_definite(&lexicon.anonymous_plural, i)
-                .map(|(f, _)| (f, true))
+                .map(|(f, _)| (whole_word(f), true))
+        })
+        .map(|((f, stem), plural)| (f, plural, stem))
+        .or_else(|| {
+            let start = words.span(i).start;
+            let found = crate::words::Found { len: 1, start };
+            agglutinated(&lexicon.anonymous_plural)
+                .map(|stem| (found, true, Some(stem)))
+                .or_else(|| {
+                    agglutinated(&lexicon.anonymous_singular).map(|stem| (found, false, Some(stem)))
+                })
         })?;
-    let head = head_form(words, i);
+    let head = stem.unwrap_or_else(|| head_form(words, i));
     let generic = lexicon.anonymous_generic.contains_word(&head);
     let mut modifiers = Vec::new();
     let mut start = found.start;
@@ -124,6 +141,20 @@ pub(super) fn anonymous(
                 start = words.span(k).start;
                 modifiers.push(head_form(words, k));
             }
+        }
+        // One noun right before the head qualifies it too: "Climate scientists", "Muhalefet
+        // kaynakları".
+        let free = before.last().map_or(0, |m| m.end);
+        if first == i
+            && first > free
+            && words.adjacent(first - 1)
+            && !is_function_word(words, first - 1)
+            && !in_gazetteer(words, cx, first - 1)
+            && !cx.cue_words.get(first - 1).copied().unwrap_or(false)
+        {
+            first -= 1;
+            start = words.span(first).start;
+            modifiers.push(head_form(words, first));
         }
         // "White House officials", "EU diplomat": a named body right before the head qualifies it.
         if let Some(last) = before.last() {
@@ -271,7 +302,11 @@ fn name_tail(words: &Words<'_>, cx: &MentionContext<'_>, from: usize, max: usize
         }
         let norm = words.norm(end);
         let role_word = lexicon.role_words.contains_word(norm);
+        // Persian writes no articles or capitals: the ezafe chain runs on to a function word.
+        let ezafe =
+            !cx.cased && lexicon.definite_prefixes.is_empty() && !is_function_word(words, end);
         let fits = role_word
+            || ezafe
             || words.tokens[end].capitalized
             || lexicon
                 .definite_prefixes
