@@ -8,7 +8,7 @@ use crate::coreference::Registry;
 use crate::cue::{self, CueKind};
 use crate::gazetteer::Gazetteer;
 use crate::lexicon::{Lexicon, Lexicons, PhraseSet};
-use crate::mention::{self, MentionContext, MentionKind};
+use crate::mention::{self, Mention, MentionContext, MentionKind};
 use crate::source::Parsed;
 use crate::words::Words;
 use crate::AttributionError;
@@ -169,6 +169,8 @@ fn parse<'a>(
         cues,
         quotes,
     };
+    // "according to" followed by an unknown noun phrase: that phrase is the (unnamed) source.
+    synthesize_according_sources(&mut parsed);
     // "according to" with no source after it is another use of the word ("yıla göre": compared
     // with last year); such cues are dropped.
     let keep: Vec<bool> = (0..parsed.cues.len())
@@ -192,4 +194,72 @@ fn asserts(parsed: &Parsed<'_>) -> bool {
         return false;
     }
     (0..parsed.words.len()).any(|i| parsed.words.find(&lexicon.assertions, i).is_some())
+}
+
+/// For "according to" + a noun phrase that no rule named ("به گفته یک فعال بازار"), the words up
+/// to the next comma (at most four, articles left out) become an unnamed source. Postpositional
+/// according-to ("X'e göre") needs a known source and is left alone.
+fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
+    let lexicon = parsed.words.lexicon;
+    for k in 0..parsed.cues.len() {
+        let c = parsed.cues[k];
+        if !matches!(
+            c.kind,
+            CueKind::AccordingTo {
+                source_before: false
+            }
+        ) || parsed.according_source(k).is_some()
+        {
+            continue;
+        }
+        let mut first = c.end;
+        while first < parsed.words.len()
+            && lexicon.determiners.contains_word(parsed.words.norm(first))
+        {
+            first += 1;
+        }
+        let mut end = first;
+        let is_stop = |w: usize| {
+            lexicon.stopwords.contains_word(parsed.words.norm(w))
+                || parsed.words.find(&lexicon.complementizers, w).is_some()
+                || parsed.words.find(&lexicon.verbs, w).is_some()
+        };
+        while end < parsed.words.len()
+            && end - first < 4
+            && !is_stop(end)
+            && (end == first || parsed.words.adjacent(end - 1))
+        {
+            end += 1;
+        }
+        if end == first
+            || first > c.end + 1
+            || parsed
+                .mentions
+                .iter()
+                .any(|m| m.first < end && first < m.end)
+        {
+            continue;
+        }
+        let head_word = if lexicon.modifiers_after_head {
+            first
+        } else {
+            end - 1
+        };
+        let mention = Mention {
+            span: parsed.words.range(first, end),
+            first,
+            end,
+            kind: MentionKind::Anonymous {
+                head: parsed.words.norm(head_word).to_string(),
+                plural: false,
+                generic: false,
+                modifiers: (first..end)
+                    .filter(|w| *w != head_word)
+                    .map(|w| parsed.words.norm(w).to_string())
+                    .collect(),
+            },
+        };
+        let at = parsed.mentions.partition_point(|m| m.first < first);
+        parsed.mentions.insert(at, mention);
+    }
 }

@@ -76,7 +76,11 @@ pub(crate) fn sentence_claims(
                 )
             }
             CueKind::Participle => {
-                let speaker = last_in_sentence.or(registry.last_speaker());
+                // "Reeves welcomed the decision, saying…": without an earlier cue in the sentence,
+                // the participle reports for the sentence's subject.
+                let speaker = last_in_sentence
+                    .or_else(|| parsed.subject(k).and_then(|m| resolve(m, registry)))
+                    .or(registry.last_speaker());
                 (
                     speaker,
                     None,

@@ -44,6 +44,10 @@ pub struct LexiconFile {
     /// One-letter clitics written onto the next word (Arabic و ف ب ل ك, Hebrew ו ה ש ב ל כ מ).
     #[serde(default)]
     pub clitic_prefixes: Vec<String>,
+    /// Those clitics that are prepositions (Arabic ب ل ك, Hebrew ב ל מ כ): a noun carrying one is
+    /// not a subject.
+    #[serde(default)]
+    pub clitic_prepositions: Vec<String>,
     /// Definite articles written onto the noun (Arabic ال, Hebrew ה).
     #[serde(default)]
     pub definite_prefixes: Vec<String>,
@@ -101,6 +105,9 @@ pub struct LexiconFile {
     /// Heads that refer back to the last unnamed source ("المصدر", "the source").
     #[serde(default)]
     pub anonymous_generic: Vec<String>,
+    /// Unnamed-source heads that take the noun after them ("בעל מלון": owner of a hotel).
+    #[serde(default)]
+    pub construct_heads: Vec<String>,
     /// Adjectives that may qualify a source ("إيراني", "senior", "diplomatique").
     #[serde(default)]
     pub modifiers: Vec<String>,
@@ -217,6 +224,7 @@ pub struct Lexicon {
     pub agglutinative: bool,
     pub adjective_suffixes: Vec<String>,
     pub clitic_prefixes: Vec<String>,
+    pub clitic_prepositions: Vec<String>,
     pub definite_prefixes: Vec<String>,
     pub abbreviations: PhraseSet,
     pub months: PhraseSet,
@@ -237,6 +245,7 @@ pub struct Lexicon {
     pub anonymous_plural: PhraseSet,
     pub anonymous_generic: PhraseSet,
     pub modifiers: PhraseSet,
+    pub construct_heads: PhraseSet,
     pub titles: PhraseSet,
     pub role_words: PhraseSet,
     pub organization_heads: PhraseSet,
@@ -294,6 +303,11 @@ impl Lexicon {
                 .iter()
                 .map(|p| crate::token::normalize(p, language))
                 .collect(),
+            clitic_prepositions: raw
+                .clitic_prepositions
+                .iter()
+                .map(|p| crate::token::normalize(p, language))
+                .collect(),
             definite_prefixes: raw
                 .definite_prefixes
                 .iter()
@@ -318,6 +332,7 @@ impl Lexicon {
             anonymous_plural: set(&raw.anonymous_plural),
             anonymous_generic: set(&raw.anonymous_generic),
             modifiers: set(&raw.modifiers),
+            construct_heads: set(&raw.construct_heads),
             titles: set(&raw.titles),
             role_words: set(&raw.role_words),
             organization_heads: set(&raw.organization_heads),

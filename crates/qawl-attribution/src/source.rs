@@ -94,7 +94,26 @@ impl Parsed<'_> {
         }
     }
 
+    /// The mention's word carries a prepositional clitic: "بإيران", "בירושלים".
+    fn clitic_governed(&self, mention: &Mention) -> bool {
+        let token = &self.words.tokens[mention.first];
+        let inside = token.span.start < mention.span.start && mention.span.start < token.span.end;
+        let written = &self.words.text
+            [token.span.start..mention.span.start.clamp(token.span.start, token.span.end)];
+        inside
+            && self.words.lexicon.clitic_prepositions.iter().any(|p| {
+                crate::token::normalize(written, self.words.language()).contains(p.as_str())
+            })
+    }
+
     fn after_preposition(&self, first: usize) -> bool {
+        if self
+            .mentions
+            .iter()
+            .any(|m| m.first == first && self.clitic_governed(m))
+        {
+            return true;
+        }
         let lexicon = self.words.lexicon;
         if lexicon.postpositional {
             return false;
@@ -126,8 +145,16 @@ impl Parsed<'_> {
     /// The first mention of the clause `[floor, to)`, for verb-final languages.
     pub fn first_in(&self, floor: usize, to: usize) -> Option<usize> {
         let marked = self.relay_marked_speaker();
+        // In agglutinative languages a case ending after an apostrophe ("Reuters'a konuşan")
+        // marks a noun that is not the subject.
+        let case_marked = |m: &Mention| {
+            self.words.lexicon.agglutinative
+                && m.end < self.words.len()
+                && matches!(self.words.gap(m.end - 1), "'" | "’")
+        };
         let first = self.mentions.iter().enumerate().position(|(k, m)| {
             Some(k) != marked
+                && !case_marked(m)
                 && m.first >= floor
                 && m.end <= to
                 && !self.quoted(m)

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use qawl_attribution::{RuleAttributor, RuleSegmenter};
 use qawl_core::{Attribution, Attributor, ClaimKind, Language, Sentence, SentenceSegmenter};
@@ -46,8 +47,11 @@ fn load(path: &Path) -> Article {
         .expect("language field")
         .parse()
         .expect("known language");
-    let sentences = RuleSegmenter::default().segment(&text, language);
-    let result = RuleAttributor::default().attribute(&text, language, &sentences);
+    static STAGES: OnceLock<(RuleSegmenter, RuleAttributor)> = OnceLock::new();
+    let (segmenter, attributor) =
+        STAGES.get_or_init(|| (RuleSegmenter::default(), RuleAttributor::default()));
+    let sentences = segmenter.segment(&text, language);
+    let result = attributor.attribute(&text, language, &sentences);
     Article {
         name: article.to_string(),
         text,

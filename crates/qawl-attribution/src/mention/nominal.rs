@@ -66,7 +66,19 @@ pub(super) fn capitalized_run(
         && (lexicon.titles.contains_word(words.norm(end))
             || words.find(&lexicon.determiners, end).is_some()
                 && lexicon.titles.contains_word(words.norm(end + 1)));
-    (given || by_cue || appositive).then(|| person(words, i, end, None))
+    if !(given || by_cue || appositive) {
+        return None;
+    }
+    // Capitalised words before a given name are the role: "Generalsekretär Matthias Miersch".
+    match (i + 1..end).find(|k| words.find(words.given_names, *k).is_some()) {
+        Some(name) if !given => {
+            let role = Span::new(words.span(i).start, words.span(name - 1).end);
+            let mut m = person(words, name, end, Some(role));
+            m.first = i;
+            Some(m)
+        }
+        _ => Some(person(words, i, end, None)),
+    }
 }
 
 pub(super) fn anonymous(
@@ -95,13 +107,50 @@ pub(super) fn anonymous(
         .or_else(|| {
             let start = words.span(i).start;
             let found = crate::words::Found { len: 1, start };
-            agglutinated(&lexicon.anonymous_plural)
+            // German compounds: "Parteivorstandsmitglied" is a "Mitglied".
+            let compound = |set: &crate::lexicon::PhraseSet| {
+                (lexicon.compounds && set.ends_with_word(words.norm(i)))
+                    .then(|| words.norm(i).to_string())
+            };
+            compound(&lexicon.anonymous_plural)
                 .map(|stem| (found, true, Some(stem)))
+                .or_else(|| {
+                    compound(&lexicon.anonymous_singular).map(|stem| (found, false, Some(stem)))
+                })
+                .or_else(|| {
+                    agglutinated(&lexicon.anonymous_plural).map(|stem| (found, true, Some(stem)))
+                })
                 .or_else(|| {
                     agglutinated(&lexicon.anonymous_singular).map(|stem| (found, false, Some(stem)))
                 })
         })?;
-    let head = stem.unwrap_or_else(|| head_form(words, i));
+    // The head as the lexicon lists it: "בעל" stays whole although ב is also a clitic.
+    let listed = |form: &str| {
+        lexicon.anonymous_singular.contains_word(form)
+            || lexicon.anonymous_plural.contains_word(form)
+    };
+    let head = stem.unwrap_or_else(|| {
+        let norm = words.norm(i);
+        let mut forms: Vec<String> = lexicon
+            .stripped_forms(norm)
+            .into_iter()
+            .map(|(_, f)| f.to_string())
+            .collect();
+        let bare: Vec<String> = forms
+            .iter()
+            .flat_map(|f| {
+                lexicon
+                    .definite_prefixes
+                    .iter()
+                    .filter_map(move |p| f.strip_prefix(p.as_str()).map(str::to_string))
+            })
+            .collect();
+        forms.extend(bare);
+        forms
+            .into_iter()
+            .find(|f| listed(f))
+            .unwrap_or_else(|| head_form(words, i))
+    });
     let generic = lexicon.anonymous_generic.contains_word(&head);
     let mut modifiers = Vec::new();
     let mut start = found.start;
@@ -124,8 +173,25 @@ pub(super) fn anonymous(
     };
     let joined = |k: usize| matches!(words.gap(k), "" | "-");
     let mut taken_named = false;
+    // A construct head takes the noun after it: "בעל מלון", "صاحب متجر".
+    if lexicon.construct_heads.contains_word(&head)
+        && end < words.len()
+        && words.adjacent(end - 1)
+        && !is_function_word(words, end)
+        && !in_gazetteer(words, cx, end)
+    {
+        modifiers.push(head_form(words, end));
+        end += 1;
+    }
+    // Persian ezafe: the nouns after the head belong to it ("فعال بازار", "کارشناسان محیط زیست").
+    let ezafe = cx.modifiers_after_head && !cx.cased && lexicon.definite_prefixes.is_empty();
     if cx.modifiers_after_head {
-        while end < words.len() && joined(end - 1) && end - i <= 3 && is_modifier(end) {
+        while end < words.len()
+            && joined(end - 1)
+            && end - i <= 3
+            && (is_modifier(end)
+                || ezafe && !is_function_word(words, end) && !in_gazetteer(words, cx, end))
+        {
             modifiers.push(head_form(words, end));
             end += 1;
         }
@@ -276,7 +342,9 @@ pub(super) fn organization(
         let head_end = end;
         while appositive(end)
             && end - head_end < 3
-            && (end == head_end || words.tokens[end].capitalized)
+            && (end == head_end
+                || words.tokens[end].capitalized
+                || words.norm(end).chars().count() <= 5)
         {
             end += 1;
         }
@@ -296,10 +364,20 @@ fn name_tail(words: &Words<'_>, cx: &MentionContext<'_>, from: usize, max: usize
     let lexicon = words.lexicon;
     let mut after_preposition = false;
     let mut end = from;
-    while end < words.len() && end < max && words.adjacent(end - 1) {
+    let joined = |k: usize| words.adjacent(k) || matches!(words.gap(k), "'" | "’");
+    let definite = |k: usize| {
+        k < words.len()
+            && lexicon
+                .definite_prefixes
+                .iter()
+                .any(|p| words.norm(k).starts_with(p.as_str()))
+    };
+    while end < words.len() && end < max && joined(end - 1) {
         if in_gazetteer(words, cx, end) {
             return end + 1;
         }
+        // A construct chain runs on to its definite noun: "רשות שדות התעופה".
+        let construct = definite(end + 1) && words.adjacent(end) && !is_function_word(words, end);
         let norm = words.norm(end);
         let role_word = lexicon.role_words.contains_word(norm);
         // Persian writes no articles or capitals: the ezafe chain runs on to a function word.
@@ -307,6 +385,7 @@ fn name_tail(words: &Words<'_>, cx: &MentionContext<'_>, from: usize, max: usize
             !cx.cased && lexicon.definite_prefixes.is_empty() && !is_function_word(words, end);
         let fits = role_word
             || ezafe
+            || construct
             || words.tokens[end].capitalized
             || lexicon
                 .definite_prefixes
