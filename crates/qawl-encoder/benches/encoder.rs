@@ -1,0 +1,16 @@
+//! `cargo bench -p qawl-encoder`: e5-small throughput at batch 1, 8 and 32, cold start, peak RSS.
+//! Needs the fetched model (`qawl models fetch`; folder from QAWL_MODELS_DIR or models/cache).
+
+use std::path::PathBuf;
+
+use qawl_encoder::{run_benchmark, BenchSettings, ModelStore, MODELS_DIR_ENV};
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::var_os(MODELS_DIR_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/cache"));
+    let files = ModelStore::new(&dir)?.default_files()?;
+    let report = run_benchmark(&files, &BenchSettings::default())?;
+    println!("{report}");
+    Ok(())
+}

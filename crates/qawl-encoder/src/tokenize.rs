@@ -1,0 +1,160 @@
+//! Tokenization done once per input: ids, type ids, byte offsets and an explicit truncation flag.
+
+use std::path::{Path, PathBuf};
+
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::error::{EncoderError, Result};
+
+/// The longest input (special tokens included) that BERT-family encoders accept.
+pub const MAX_MODEL_TOKENS: usize = 512;
+
+/// One tokenized input, ready to be batched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedText {
+    /// Token ids, special tokens included.
+    pub ids: Vec<u32>,
+    /// Segment ids (0 for a single text; 0/1 for the two parts of a pair).
+    pub type_ids: Vec<u32>,
+    /// Byte offsets of each token in its source text (`(0, 0)` for special and prefix tokens).
+    /// For a pair, offsets of second-segment tokens refer to the second text.
+    pub offsets: Vec<(usize, usize)>,
+    /// True when the input was cut to fit the token limit: the model did not see all of it.
+    pub truncated: bool,
+}
+
+impl EncodedText {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when there are no tokens at all.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// A Hugging Face `tokenizer.json` with explicit truncation and no padding (batches pad themselves).
+#[derive(Debug, Clone)]
+pub struct TextTokenizer {
+    tokenizer: Tokenizer,
+    path: PathBuf,
+    max_tokens: usize,
+    pad_id: u32,
+}
+
+impl TextTokenizer {
+    /// Loads `tokenizer.json`; inputs longer than `max_tokens` (at most 512) are truncated and flagged.
+    pub fn from_file(path: &Path, max_tokens: usize) -> Result<Self> {
+        let error = |reason: String| EncoderError::Tokenizer {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if !path.is_file() {
+            return Err(EncoderError::Missing {
+                path: path.to_path_buf(),
+                hint: "a tokenizer.json is required next to the model".into(),
+            });
+        }
+        if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
+            return Err(EncoderError::InvalidInput(format!(
+                "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
+            )));
+        }
+        let mut tokenizer = Tokenizer::from_file(path).map_err(|e| error(e.to_string()))?;
+        let pad_id = tokenizer
+            .get_padding()
+            .map(|p| p.pad_id)
+            .or_else(|| tokenizer.token_to_id("<pad>"))
+            .or_else(|| tokenizer.token_to_id("[PAD]"))
+            .unwrap_or(0);
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(|e| error(e.to_string()))?;
+        Ok(Self {
+            tokenizer,
+            path: path.to_path_buf(),
+            max_tokens,
+            pad_id,
+        })
+    }
+
+    /// The id used to pad batches.
+    pub fn pad_id(&self) -> u32 {
+        self.pad_id
+    }
+
+    /// The truncation limit, special tokens included.
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// The file this tokenizer was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Encodes one text. A `prefix` (such as e5's `"query: "`) is prepended for the model, but the
+    /// offsets still refer to `text`; prefix tokens get `(0, 0)`.
+    pub fn encode(&self, text: &str, prefix: Option<&str>) -> Result<EncodedText> {
+        let prefix = prefix.unwrap_or("");
+        let input = format!("{prefix}{text}");
+        let encoding = self
+            .tokenizer
+            .encode(input.as_str(), true)
+            .map_err(|e| self.error(e.to_string()))?;
+        let shift = prefix.len();
+        let offsets = encoding
+            .get_offsets()
+            .iter()
+            .zip(encoding.get_special_tokens_mask())
+            .map(|(&(start, end), &special)| {
+                if special == 1 || end <= shift {
+                    (0, 0)
+                } else {
+                    (start.saturating_sub(shift), end - shift)
+                }
+            })
+            .collect();
+        Ok(EncodedText {
+            ids: encoding.get_ids().to_vec(),
+            type_ids: encoding.get_type_ids().to_vec(),
+            offsets,
+            truncated: !encoding.get_overflowing().is_empty(),
+        })
+    }
+
+    /// Encodes a pair (premise, hypothesis) for cross-encoders; the longer side is cut first.
+    pub fn encode_pair(&self, first: &str, second: &str) -> Result<EncodedText> {
+        let encoding = self
+            .tokenizer
+            .encode((first, second), true)
+            .map_err(|e| self.error(e.to_string()))?;
+        let offsets = encoding
+            .get_offsets()
+            .iter()
+            .zip(encoding.get_special_tokens_mask())
+            .map(|(&offset, &special)| if special == 1 { (0, 0) } else { offset })
+            .collect();
+        Ok(EncodedText {
+            ids: encoding.get_ids().to_vec(),
+            type_ids: encoding.get_type_ids().to_vec(),
+            offsets,
+            truncated: !encoding.get_overflowing().is_empty(),
+        })
+    }
+
+    fn error(&self, reason: String) -> EncoderError {
+        EncoderError::Tokenizer {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+}
