@@ -11,11 +11,13 @@ def softmax(x, temperature=1.0):
     return torch.softmax(torch.as_tensor(np.asarray(x) / temperature), dim=-1).numpy()
 
 
-def sequence_report(task, dev, logits):
+def sequence_report(task, dev, logits, temperature=None):
+    """Metrics per source; `temperature` None fits it on these logits (else applies the given one)."""
     labels = task_data.LABELS[task]
     gold = [ex.label for ex in dev]
     logits = np.stack(logits)
-    temperature = metrics.fit_temperature(logits, gold) if len(dev) else 1.0
+    if temperature is None:
+        temperature = metrics.fit_temperature(logits, gold) if len(dev) else 1.0
     probs = softmax(logits, temperature)
     pred = probs.argmax(1)
     report = dict(temperature=temperature,
