@@ -224,10 +224,25 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
                 || parsed.words.find(&lexicon.complementizers, w).is_some()
                 || parsed.words.find(&lexicon.verbs, w).is_some()
         };
+        // The head noun, then what qualifies it: a capitalised name ("sondage Ifop"), a listed
+        // or suffix-marked adjective, or (Persian: no capitals, no articles) any noun of the ezafe.
+        let ezafe = lexicon.definite_prefixes.is_empty()
+            && lexicon.modifiers_after_head
+            && !parsed.words.tokens.iter().any(|t| t.capitalized);
+        let qualifies = |w: usize| {
+            let norm = parsed.words.norm(w);
+            parsed.words.tokens[w].capitalized
+                || lexicon.modifiers.contains_word(norm)
+                || lexicon
+                    .adjective_suffixes
+                    .iter()
+                    .any(|s| norm.ends_with(s.as_str()) && norm.chars().count() >= 5)
+                || ezafe
+        };
         while end < parsed.words.len()
             && end - first < 4
             && !is_stop(end)
-            && (end == first || parsed.words.adjacent(end - 1))
+            && (end == first || parsed.words.adjacent(end - 1) && qualifies(end))
         {
             end += 1;
         }
@@ -245,18 +260,25 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
         } else {
             end - 1
         };
+        // A name written in capitals is an organisation ("По данным Росавиации").
+        let named = (first..end).all(|w| parsed.words.tokens[w].capitalized);
+        let anonymous = MentionKind::Anonymous {
+            head: parsed.words.norm(head_word).to_string(),
+            plural: false,
+            generic: false,
+            modifiers: (first..end)
+                .filter(|w| *w != head_word)
+                .map(|w| parsed.words.norm(w).to_string())
+                .collect(),
+        };
         let mention = Mention {
             span: parsed.words.range(first, end),
             first,
             end,
-            kind: MentionKind::Anonymous {
-                head: parsed.words.norm(head_word).to_string(),
-                plural: false,
-                generic: false,
-                modifiers: (first..end)
-                    .filter(|w| *w != head_word)
-                    .map(|w| parsed.words.norm(w).to_string())
-                    .collect(),
+            kind: if named {
+                MentionKind::Organization
+            } else {
+                anonymous
             },
         };
         let at = parsed.mentions.partition_point(|m| m.first < first);

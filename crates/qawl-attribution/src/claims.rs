@@ -100,6 +100,13 @@ pub(crate) fn sentence_claims(
                     c.span,
                 )
             }
+            CueKind::AccordingToPronoun => (
+                registry.pronoun_referent(),
+                None,
+                parsed.according_content(k, None),
+                ClaimKind::AccordingTo,
+                c.span,
+            ),
             CueKind::Relay { saying, saying_end } => {
                 let (relayer, original) = parsed.relay(k);
                 let relayed_by = relayer.and_then(|m| resolve(m, registry));

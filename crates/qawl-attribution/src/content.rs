@@ -97,6 +97,23 @@ impl Parsed<'_> {
         {
             before_end -= 1;
         }
+        // '"…," the department's director general told': content that opens with a quotation
+        // ends with it.
+        let opens_with_quote = |q: &std::ops::Range<usize>| {
+            floor < self.words.len()
+                && q.start <= self.words.span(floor).start
+                && q.end > self.words.span(floor).start
+        };
+        if let Some(quote_end) = self
+            .quotes
+            .iter()
+            .filter(|q| opens_with_quote(q))
+            .map(|q| self.words.index_at(q.end))
+            .filter(|e| *e > floor + 2 && *e < before_end)
+            .max()
+        {
+            before_end = quote_end;
+        }
         let before = self
             .words_span(floor, before_end)
             .filter(|_| before_end - floor >= 3);

@@ -20,6 +20,8 @@ pub enum CueKind {
     Participle,
     /// "according to X" (`source_before`: "X'e göre").
     AccordingTo { source_before: bool },
+    /// "according to him" in one word ("לדבריו"): the source is the person last spoken of.
+    AccordingToPronoun,
     /// "R quoted X as saying": the verb's subject relays the speaker named before `saying`.
     Relay { saying: usize, saying_end: usize },
     /// "به نقل از X" / "X کے حوالے سے": X is the speaker, the sentence's reporter relays.
@@ -75,6 +77,8 @@ pub fn detect(words: &Words<'_>, quotes: &[Range<usize>]) -> Vec<Cue> {
                 },
                 f,
             ))
+        } else if let Some(f) = words.find(&lexicon.according_to_pronominal, i) {
+            Some(make(CueKind::AccordingToPronoun, f))
         } else if let Some(f) = words.find(&lexicon.according_to_after_source, i) {
             Some(make(
                 CueKind::AccordingTo {
@@ -178,6 +182,9 @@ mod tests {
             }
             for phrase in &raw.according_to {
                 check("AccordingTo", phrase, format!("{phrase} Xx, yy zz."));
+            }
+            for phrase in &raw.according_to_pronominal {
+                check("AccordingToPronoun", phrase, format!("{phrase}, Xx yy zz."));
             }
             for phrase in &raw.according_to_after_source {
                 check("AccordingTo", phrase, format!("Xx {phrase} yy zz."));

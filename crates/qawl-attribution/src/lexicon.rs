@@ -69,6 +69,12 @@ pub struct LexiconFile {
     /// According-to phrases whose source follows them.
     #[serde(default)]
     pub according_to: Vec<String>,
+    /// Words for data or figures whose source follows further on ("según datos … del INE").
+    #[serde(default)]
+    pub data_nouns: Vec<String>,
+    /// According-to words that carry their source as a pronoun ("לדבריו": according to him).
+    #[serde(default)]
+    pub according_to_pronominal: Vec<String>,
     /// According-to phrases (postpositions) whose source precedes them.
     #[serde(default)]
     pub according_to_after_source: Vec<String>,
@@ -233,6 +239,8 @@ pub struct Lexicon {
     pub participles: PhraseSet,
     pub according_to: PhraseSet,
     pub according_to_after_source: PhraseSet,
+    pub according_to_pronominal: PhraseSet,
+    pub data_nouns: PhraseSet,
     pub relay_verbs: PhraseSet,
     pub relay_links: PhraseSet,
     pub relay_saying: PhraseSet,
@@ -320,6 +328,8 @@ impl Lexicon {
             participles: set(&raw.participles),
             according_to: set(&raw.according_to),
             according_to_after_source: set(&raw.according_to_after_source),
+            according_to_pronominal: set(&raw.according_to_pronominal),
+            data_nouns: set(&raw.data_nouns),
             relay_verbs: set(&raw.relay_verbs),
             relay_links: set(&raw.relay_links),
             relay_saying: set(&raw.relay_saying),

@@ -165,7 +165,13 @@ impl Parsed<'_> {
             let m = &self.mentions[k];
             match self.mentions.get(k + 1) {
                 Some(next)
-                    if next.first == m.end + 1
+                    if next.first > m.end
+                        && (m.end + 1..next.first).all(|w| {
+                            self.words
+                                .lexicon
+                                .determiners
+                                .contains_word(self.words.norm(w))
+                        })
                         && next.end <= to
                         && Some(k + 1) != marked
                         && self
@@ -232,8 +238,28 @@ impl Parsed<'_> {
             _ => self
                 .mentions
                 .iter()
-                .position(|m| m.first >= c.end && m.first <= c.end + 1),
+                .position(|m| m.first >= c.end && m.first <= c.end + 1)
+                .or_else(|| self.source_behind_data(c)),
         }
+    }
+
+    /// "según datos publicados este lunes por el Instituto…": after a word for data or figures,
+    /// the source is the first mention of the clause.
+    fn source_behind_data(&self, c: &Cue) -> Option<usize> {
+        let lexicon = self.words.lexicon;
+        let mut k = c.end;
+        while k < self.words.len() && lexicon.determiners.contains_word(self.words.norm(k)) {
+            k += 1;
+        }
+        if k >= self.words.len() || self.words.find(&lexicon.data_nouns, k).is_none() {
+            return None;
+        }
+        let clause_end = (k..self.words.len())
+            .find(|w| self.words.gap(*w).contains([',', '،', ';', ':']))
+            .map_or(self.words.len(), |w| w + 1);
+        self.mentions
+            .iter()
+            .position(|m| m.first > k && m.end <= clause_end && !self.quoted(m))
     }
 
     /// For "R quoted X as saying": (relayer, speaker) mention indices.

@@ -14,6 +14,11 @@ use crate::words::Words;
 use nominal::{anonymous, capitalized_run, organization};
 use role::titled;
 
+/// Particles that belong to the family name they precede (normalised forms).
+const NAME_PARTICLES: [&str; 12] = [
+    "ابو", "بن", "ابن", "ال", "bin", "ibn", "al", "abu", "von", "van", "de", "del",
+];
+
 /// What a mention refers to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MentionKind {
@@ -82,7 +87,16 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
         } else if let Some(m) = capitalized_run(words, cx, i, &mut mentions) {
             i = m.end;
             mentions.push(m);
-        } else if let Some(m) = surname(words, cx, i) {
+        } else if let Some(mut m) = surname(words, cx, i) {
+            // "أبو السعود", "bin Salman", "von der Leyen": a name particle belongs to the surname.
+            let free = mentions.last().map_or(0, |p| p.end);
+            while m.first > free
+                && words.adjacent(m.first - 1)
+                && NAME_PARTICLES.contains(&words.norm(m.first - 1))
+            {
+                m.first -= 1;
+                m.span = Span::new(words.span(m.first).start, m.span.end);
+            }
             i = m.end;
             mentions.push(m);
         } else if let Some(m) = anonymous(words, cx, i, &mut mentions) {

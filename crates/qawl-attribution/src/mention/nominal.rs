@@ -340,8 +340,14 @@ pub(super) fn organization(
                 && !lexicon.modifiers.contains_word(words.norm(k))
         };
         let head_end = end;
+        // German capitalises every noun: a lower-case appositive there is a short acronym
+        // ("dpa", "dimap"), never a verb ("Ministeriums meldeten").
+        let fits = |k: usize| {
+            !lexicon.compounds || words.tokens[k].capitalized || words.norm(k).chars().count() <= 5
+        };
         while appositive(end)
             && end - head_end < 3
+            && fits(end)
             && (end == head_end
                 || words.tokens[end].capitalized
                 || words.norm(end).chars().count() <= 5)
@@ -373,8 +379,21 @@ fn name_tail(words: &Words<'_>, cx: &MentionContext<'_>, from: usize, max: usize
                 .any(|p| words.norm(k).starts_with(p.as_str()))
     };
     while end < words.len() && end < max && joined(end - 1) {
-        if in_gazetteer(words, cx, end) {
-            return end + 1;
+        // A place closes the name ("استانداری تهران"); an organisation inside it does not
+        // ("منظمة الأمم المتحدة للطفولة").
+        let entity = (0..cx.gazetteer.names.len())
+            .find_map(|e| words.find(&cx.gazetteer.names[e], end).map(|f| (e, f.len)));
+        if let Some((entity, len)) = entity {
+            let place = cx
+                .gazetteer
+                .entities
+                .get(entity)
+                .is_some_and(|e| e.kind == qawl_core::SpeakerKind::Gpe);
+            end += len;
+            if place {
+                return end;
+            }
+            continue;
         }
         // A construct chain runs on to its definite noun: "רשות שדות התעופה".
         let construct = definite(end + 1) && words.adjacent(end) && !is_function_word(words, end);

@@ -71,7 +71,10 @@ pub(super) fn titled(
                 && first < title_first
                 && capital(first - 1)
                 && words.gap(first - 1) == ",";
-            if first > taken && (words.adjacent(first - 1) || joined_by_comma) && capital(first - 1)
+            let hyphenated = first > taken && words.gap(first - 1) == "-";
+            if first > taken
+                && (words.adjacent(first - 1) || joined_by_comma || hyphenated)
+                && capital(first - 1)
             {
                 first -= 1;
             } else if first > taken + 1
@@ -167,8 +170,12 @@ fn ends_role(words: &Words<'_>, j: usize) -> bool {
     ]
     .iter()
     .any(|set| words.find(set, j).is_some());
+    // "ministro de Industria y Turismo": a conjunction between capitalised words stays inside.
+    let joins_names = CONJUNCTIONS.contains(&words.norm(j))
+        && words.tokens.get(j + 1).is_some_and(|t| t.capitalized);
     let plain_function = lexicon.stopwords.contains_word(words.norm(j))
-        && words.find(&lexicon.role_words, j).is_none();
+        && words.find(&lexicon.role_words, j).is_none()
+        && !joins_names;
     reporting || plain_function
 }
 
