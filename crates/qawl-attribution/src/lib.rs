@@ -15,6 +15,7 @@ mod error;
 mod gazetteer;
 mod lexicon;
 mod mention;
+mod phrase_set;
 mod segment;
 mod source;
 mod token;

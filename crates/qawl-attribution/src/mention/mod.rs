@@ -5,13 +5,15 @@
 use qawl_core::{Language, Span};
 
 mod nominal;
+mod organization;
 mod role;
 #[cfg(test)]
 mod tests;
 
 use crate::gazetteer::Gazetteer;
 use crate::words::Words;
-use nominal::{anonymous, capitalized_run, organization};
+use nominal::{anonymous, capitalized_run};
+use organization::organization;
 use role::titled;
 
 /// Particles that belong to the family name they precede (normalised forms).
