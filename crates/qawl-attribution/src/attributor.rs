@@ -138,9 +138,11 @@ fn parse<'a>(
         }
     }
     let surnames = registry.surnames();
+    let names = registry.person_names();
     let cx = MentionContext {
         gazetteer,
         known_surnames: &surnames,
+        known_names: &names,
         modifiers_after_head: lexicon.modifiers_after_head,
         cased: !matches!(
             lexicon.language,
@@ -203,13 +205,24 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
     let lexicon = parsed.words.lexicon;
     for k in 0..parsed.cues.len() {
         let c = parsed.cues[k];
+        if parsed.according_source(k).is_some() {
+            continue;
+        }
+        if matches!(
+            c.kind,
+            CueKind::AccordingTo {
+                source_before: true
+            }
+        ) {
+            synthesize_source_before(parsed, c.first);
+            continue;
+        }
         if !matches!(
             c.kind,
             CueKind::AccordingTo {
                 source_before: false
             }
-        ) || parsed.according_source(k).is_some()
-        {
+        ) {
             continue;
         }
         let mut first = c.end;
@@ -260,8 +273,8 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
         } else {
             end - 1
         };
-        // A name written in capitals is an organisation ("По данным Росавиации").
-        let named = (first..end).all(|w| parsed.words.tokens[w].capitalized);
+        // A phrase that ends in a name is an organisation ("По данным Росавиации", "sondage Ifop").
+        let named = parsed.words.tokens[end - 1].capitalized;
         let anonymous = MentionKind::Anonymous {
             head: parsed.words.norm(head_word).to_string(),
             plural: false,
@@ -284,4 +297,57 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
         let at = parsed.mentions.partition_point(|m| m.first < first);
         parsed.mentions.insert(at, mention);
     }
+}
+
+/// "Turizmcilere göre", "ماہرین کے مطابق": the words right before a postposition, back to a comma
+/// or the start of the clause (at most three), are an unnamed source.
+fn synthesize_source_before(parsed: &mut Parsed<'_>, cue_first: usize) {
+    let words = &parsed.words;
+    let lexicon = words.lexicon;
+    // A case ending written after an apostrophe ("Müdürlüğü'ne göre") belongs to the noun.
+    let mut end = cue_first;
+    if end > 0 && words.text[..words.span(end - 1).start].ends_with(['\'', '’']) {
+        end -= 1;
+    }
+    let mut first = end;
+    while first > 0
+        && end - first < 3
+        && (first == end || words.adjacent(first - 1))
+        && !lexicon.stopwords.contains_word(words.norm(first - 1))
+        && !lexicon.determiners.contains_word(words.norm(first - 1))
+        && words.find(&lexicon.verbs, first - 1).is_none()
+        && !parsed
+            .mentions
+            .iter()
+            .any(|m| m.first < first && first - 1 < m.end)
+    {
+        first -= 1;
+    }
+    if first == end {
+        return;
+    }
+    // In Turkish "göre" also compares ("geçen yıla göre"): only a plural ("Turizmcilere") or a
+    // name stands for people.
+    let last = words.norm(end - 1);
+    let people = !lexicon.agglutinative
+        || words.tokens[end - 1].capitalized
+        || ["lere", "lara"].iter().any(|s| last.ends_with(s));
+    if !people {
+        return;
+    }
+    let mention = Mention {
+        span: words.range(first, end),
+        first,
+        end,
+        kind: MentionKind::Anonymous {
+            head: words.norm(end - 1).to_string(),
+            plural: true,
+            generic: false,
+            modifiers: (first..end - 1)
+                .map(|w| words.norm(w).to_string())
+                .collect(),
+        },
+    };
+    let at = parsed.mentions.partition_point(|m| m.first < first);
+    parsed.mentions.insert(at, mention);
 }

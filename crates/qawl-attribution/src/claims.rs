@@ -56,7 +56,10 @@ pub(crate) fn sentence_claims(
                     (c.first..c.end).any(|w| lexicon.pronouns.contains_word(parsed.words.norm(w)));
                 if subject.is_none() && pronoun_in_cue {
                     speaker = last_in_sentence.or(registry.pronoun_referent());
-                } else if subject.is_none() && lexicon.pro_drop {
+                } else if subject.is_none()
+                    && lexicon.pro_drop
+                    && !unknown_subject_follows(parsed, c.end)
+                {
                     speaker = last_in_sentence.or(registry.last_speaker());
                 }
                 let mut relayed_by = None;
@@ -269,4 +272,28 @@ pub(crate) fn assemble(registry: Registry<'_>, drafts: Vec<Draft>) -> Attributio
         .collect();
     claims.sort_by_key(|c| (c.sentence_index, c.span.start));
     Attribution { claims, speakers }
+}
+
+/// A verb-subject language may leave the subject unwritten ("وأضاف أن…"), but when a noun the
+/// rules do not know stands right after the verb ("قال محافظ…"), the speaker is that unknown noun:
+/// better no speaker than the previous one.
+fn unknown_subject_follows(parsed: &Parsed<'_>, after: usize) -> bool {
+    let lexicon = parsed.words.lexicon;
+    if !lexicon.subject_after_verb
+        || after >= parsed.words.len()
+        || !parsed.words.adjacent(after.saturating_sub(1))
+    {
+        return false;
+    }
+    let function = [
+        &lexicon.complementizers,
+        &lexicon.weak_complementizers,
+        &lexicon.stopwords,
+        &lexicon.participles,
+        &lexicon.pronouns,
+        &lexicon.determiners,
+    ]
+    .iter()
+    .any(|set| parsed.words.find(set, after).is_some());
+    !function && !parsed.mentions.iter().any(|m| m.first == after)
 }

@@ -68,6 +68,17 @@ impl<'a> Registry<'a> {
             .collect()
     }
 
+    /// The name words of the people met so far (for family names of several words).
+    pub fn person_names(&self) -> Vec<Vec<String>> {
+        self.entities
+            .iter()
+            .filter_map(|e| match &e.key {
+                Key::Person(name) if name.len() >= 3 => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Records that `entity` just spoke.
     pub fn spoke(&mut self, entity: usize) {
         self.recent.retain(|e| *e != entity);
@@ -180,7 +191,10 @@ impl<'a> Registry<'a> {
                 known
                     .last()
                     .is_some_and(|k| same_surname(k, last, language))
-                    && (name.len() == 1 || known.len() == 1 || known.first() == name.first())
+                    && (name.len() == 1
+                        || known.len() == 1
+                        || known.first() == name.first()
+                        || known.ends_with(name))
             }
             _ => false,
         });

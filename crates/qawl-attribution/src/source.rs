@@ -214,6 +214,13 @@ impl Parsed<'_> {
         let relay_marked = |m: &usize| !self.marked_by_relay(*m);
         if lexicon.subject_after_verb {
             right.or(left_near).or(left_far).filter(relay_marked)
+        } else if lexicon.content_before_verb {
+            // Verb-final: the subject opens the clause; a place or time phrase may stand
+            // right before the verb ("در بازار تهران گفت").
+            left_far
+                .filter(relay_marked)
+                .or(left_near.filter(relay_marked))
+                .or(right)
         } else {
             left_near
                 .filter(relay_marked)

@@ -62,6 +62,8 @@ pub struct MentionContext<'a> {
     pub gazetteer: &'a Gazetteer,
     /// Surnames of the people met so far in the article, normalised.
     pub known_surnames: &'a [String],
+    /// Full names (three words or more) of the people met so far.
+    pub known_names: &'a [Vec<String>],
     pub modifiers_after_head: bool,
     pub cased: bool,
     /// For each word of the sentence, whether it belongs to a reporting cue.
@@ -98,6 +100,25 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
             {
                 m.first -= 1;
                 m.span = Span::new(words.span(m.first).start, m.span.end);
+            }
+            // "رجبی مشهدی" of "مصطفی رجبی مشهدی": a family name of several words.
+            let surname_words = |name: &Vec<String>| name[1..].to_vec();
+            for name in cx.known_names {
+                let family = surname_words(name);
+                let n = family.len();
+                let matches = n >= 2
+                    && m.first + 1 >= n
+                    && m.first + 1 - n >= free
+                    && (0..n).all(|k| words.norm(m.first + 1 - n + k) == family[k])
+                    && (m.first + 1 - n..m.first).all(|k| words.adjacent(k));
+                if matches {
+                    m.first = m.first + 1 - n;
+                    m.span = Span::new(words.span(m.first).start, m.span.end);
+                    if let MentionKind::Person { name: found, .. } = &mut m.kind {
+                        *found = family.clone();
+                    }
+                    break;
+                }
             }
             i = m.end;
             mentions.push(m);

@@ -110,12 +110,18 @@ pub(super) fn name_tail(
     let mut after_preposition = false;
     let mut end = from;
     let joined = |k: usize| words.adjacent(k) || matches!(words.gap(k), "'" | "’");
+    // Definite even behind a conjunction: "والإحصاء" is "و" + "الإحصاء".
     let definite = |k: usize| {
         k < words.len()
             && lexicon
-                .definite_prefixes
+                .stripped_forms(words.norm(k))
                 .iter()
-                .any(|p| words.norm(k).starts_with(p.as_str()))
+                .any(|(_, form)| {
+                    lexicon
+                        .definite_prefixes
+                        .iter()
+                        .any(|p| form.starts_with(p.as_str()))
+                })
     };
     while end < words.len() && end < max && joined(end - 1) {
         // A place closes the name ("استانداری تهران"); an organisation inside it does not
@@ -145,10 +151,7 @@ pub(super) fn name_tail(
             || ezafe
             || construct
             || words.tokens[end].capitalized
-            || lexicon
-                .definite_prefixes
-                .iter()
-                .any(|p| norm.starts_with(p.as_str()))
+            || definite(end)
             || (after_preposition && !is_function_word(words, end));
         if !fits {
             break;

@@ -112,6 +112,17 @@ pub(super) fn titled(
         }
         j += 1;
     }
+    let apposed = adjacent_name
+        .is_none()
+        .then(|| apposed_name(words, cx, title_end))
+        .flatten();
+    if let Some((j, end)) = apposed {
+        let role_end = words.span(j - 1).end;
+        let mut m = person(words, j, end, Some(Span::new(role_start, role_end)));
+        m.first = first;
+        before.truncate(before.len() - absorbed);
+        return Some(m);
+    }
     if let Some(j) = adjacent_name {
         let end = name_end(words, cx, j);
         let role_end = words.span(j - 1).end;
@@ -148,12 +159,63 @@ pub(super) fn titled(
         return None;
     }
     before.truncate(before.len() - absorbed);
+    // Head-final languages put a noun before a bare title: "otel müdürü", "hotel manager".
+    let free = before.last().map_or(0, |m| m.end);
+    if !cx.modifiers_after_head
+        && first == i
+        && first > free
+        && words.adjacent(first - 1)
+        && !super::is_function_word(words, first - 1)
+        && !super::in_gazetteer(words, cx, first - 1)
+        && !cx.cue_words.get(first - 1).copied().unwrap_or(false)
+        && !words.tokens[first - 1].capitalized
+    {
+        first -= 1;
+        role_start = words.span(first).start;
+    }
     Some(Mention {
         span: Span::new(role_start, words.span(title_end - 1).end),
         first,
         end: title_end,
         kind: MentionKind::Title { head },
     })
+}
+
+/// "the president of the federation, Laurence Viguier, said": two or three name words set off by
+/// commas right after the role are the name, even when no given name is known. The second comma
+/// (or a reporting word) must close them.
+fn apposed_name(
+    words: &Words<'_>,
+    cx: &MentionContext<'_>,
+    title_end: usize,
+) -> Option<(usize, usize)> {
+    let comma = |k: usize| matches!(words.gap(k), "," | "،");
+    let last = (title_end + MAX_ROLE_WORDS).min(words.len().saturating_sub(1));
+    for j in title_end..=last {
+        if j == 0 || ends_role(words, j - 1) && j > title_end {
+            return None;
+        }
+        if !comma(j - 1) {
+            continue;
+        }
+        let name_word = |k: usize| {
+            !super::is_function_word(words, k)
+                && !super::in_gazetteer(words, cx, k)
+                && (!cx.cased || words.tokens[k].capitalized)
+        };
+        let mut end = j;
+        while end < words.len()
+            && end - j < 3
+            && name_word(end)
+            && (end == j || words.adjacent(end - 1) || words.gap(end - 1) == "-")
+        {
+            end += 1;
+        }
+        let closed = end < words.len()
+            && (comma(end - 1) || cx.cue_words.get(end).copied().unwrap_or(false));
+        return (end - j >= 2 && closed).then_some((j, end));
+    }
+    None
 }
 
 /// The role stops at the vocabulary of reporting and at plain function words.

@@ -14,6 +14,7 @@ fn mentions(text: &str, language: Language) -> Vec<(String, String)> {
         cue_words: &cue_words,
         gazetteer: &gazetteer,
         known_surnames: &[],
+        known_names: &[],
         modifiers_after_head: lexicon.modifiers_after_head,
         cased: !matches!(
             language,

@@ -130,6 +130,8 @@ pub fn leading_dateline(text: &str, unit: Span, language: Language) -> Option<Sp
         letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase())
     });
     let agency = prefix.contains('(') && prefix.contains(')');
-    (prefix_words.len() <= 8 && (shouting || agency))
+    // Arabic-script and Hebrew wires open with the city alone: "بيروت - ", "القاهرة – ".
+    let uncased_city = language.is_right_to_left() && (1..=3).contains(&prefix_words.len());
+    (prefix_words.len() <= 8 && (shouting || agency || uncased_city))
         .then(|| Span::new(unit.start, unit.start + dash.0 + dash.1 - 1))
 }
