@@ -252,10 +252,24 @@ fn synthesize_according_sources(parsed: &mut Parsed<'_>) {
                     .any(|s| norm.ends_with(s.as_str()) && norm.chars().count() >= 5)
                 || ezafe
         };
+        let name_preposition = |w: usize| {
+            lexicon.role_words.contains_word(parsed.words.norm(w))
+                && parsed
+                    .words
+                    .tokens
+                    .get(w + 1)
+                    .is_some_and(|t| t.capitalized)
+                && parsed
+                    .words
+                    .tokens
+                    .get(w.saturating_sub(1))
+                    .is_some_and(|t| t.capitalized)
+        };
         while end < parsed.words.len()
-            && end - first < 4
-            && !is_stop(end)
-            && (end == first || parsed.words.adjacent(end - 1) && qualifies(end))
+            && end - first < 5
+            && (!is_stop(end) || end > first && name_preposition(end))
+            && (end == first
+                || parsed.words.adjacent(end - 1) && (qualifies(end) || name_preposition(end)))
         {
             end += 1;
         }

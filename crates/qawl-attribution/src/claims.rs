@@ -279,10 +279,33 @@ pub(crate) fn assemble(registry: Registry<'_>, drafts: Vec<Draft>) -> Attributio
 /// better no speaker than the previous one.
 fn unknown_subject_follows(parsed: &Parsed<'_>, after: usize) -> bool {
     let lexicon = parsed.words.lexicon;
-    if !lexicon.subject_after_verb
-        || after >= parsed.words.len()
-        || !parsed.words.adjacent(after.saturating_sub(1))
-    {
+    if !lexicon.subject_after_verb {
+        return false;
+    }
+    // An unknown noun before the verb ("נוסע קבוע בקו אמר") is the subject as well.
+    let cue = parsed.cues.iter().find(|c| c.end == after);
+    if let Some(c) = cue {
+        let floor = parsed
+            .cues
+            .iter()
+            .rev()
+            .find(|p| p.end <= c.first)
+            .map_or(0, |p| p.end);
+        let before_verb = (floor..c.first).any(|w| {
+            ![
+                &lexicon.stopwords,
+                &lexicon.determiners,
+                &lexicon.complementizers,
+            ]
+            .iter()
+            .any(|set| parsed.words.find(set, w).is_some())
+        });
+        let comma_before = c.first > 0 && parsed.words.gap(c.first - 1).contains([',', '،']);
+        if before_verb && !comma_before {
+            return true;
+        }
+    }
+    if after >= parsed.words.len() || !parsed.words.adjacent(after.saturating_sub(1)) {
         return false;
     }
     let function = [

@@ -92,6 +92,9 @@ pub struct LexiconFile {
     /// Phrases after the original speaker in such a relay ("کے حوالے سے").
     #[serde(default)]
     pub relay_markers_after_source: Vec<String>,
+    /// Words that close the subject of a reporting verb (Urdu ergative "نے": "X نے کہا").
+    #[serde(default)]
+    pub subject_markers: Vec<String>,
     /// Markers of a possessor before its noun ("بورڈ کے چیئرمین", "the board's chairman").
     #[serde(default)]
     pub genitive_markers: Vec<String>,
@@ -173,6 +176,7 @@ pub struct Lexicon {
     pub relay_markers_after_source: PhraseSet,
     pub complementizers: PhraseSet,
     pub genitive_markers: PhraseSet,
+    pub subject_markers: PhraseSet,
     pub weak_complementizers: PhraseSet,
     pub anonymous_singular: PhraseSet,
     pub anonymous_plural: PhraseSet,
@@ -262,6 +266,7 @@ impl Lexicon {
             relay_markers_after_source: set(&raw.relay_markers_after_source),
             complementizers: set(&raw.complementizers),
             genitive_markers: set(&raw.genitive_markers),
+            subject_markers: set(&raw.subject_markers),
             weak_complementizers: set(&raw.weak_complementizers),
             anonymous_singular: set(&raw.anonymous_singular),
             anonymous_plural: set(&raw.anonymous_plural),

@@ -196,6 +196,19 @@ impl Parsed<'_> {
     /// The subject of the verb cue at `cue`, as a mention index.
     pub fn subject(&self, cue: usize) -> Option<usize> {
         let c = &self.cues[cue];
+        // "X نے کہا": the mention right before the subject marker is the subject.
+        let marked = self.mentions.iter().rposition(|m| {
+            m.end < c.first
+                && self
+                    .words
+                    .lexicon
+                    .subject_markers
+                    .contains_word(self.words.norm(m.end))
+                && !self.quoted(m)
+        });
+        if let Some(m) = marked.filter(|m| !self.marked_by_relay(*m)) {
+            return Some(m);
+        }
         let floor = self.cues[..cue]
             .iter()
             .rev()

@@ -216,7 +216,12 @@ pub(super) fn is_name_start(
 pub(super) fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
     let max = if cx.cased { 4 } else { 3 };
     let mut end = i + 1;
-    let joined = |k: usize| words.adjacent(k) || cx.cased && words.gap(k) == "-";
+    // "Pannier-Runacher", "O'Leary": hyphens and an apostrophe after one capital join names.
+    let joined = |k: usize| {
+        words.adjacent(k)
+            || cx.cased && words.gap(k) == "-"
+            || cx.cased && matches!(words.gap(k), "'" | "’") && words.norm(k).chars().count() == 1
+    };
     while end < words.len() && end - i < max && joined(end - 1) {
         let definite = words
             .lexicon

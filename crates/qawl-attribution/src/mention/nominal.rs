@@ -20,6 +20,23 @@ pub(super) fn capitalized_run(
         return None;
     }
     let lexicon = words.lexicon;
+    // An acronym of capitals names an organisation: "TÜİK", "AFAD", "NHS".
+    let token = words.tokens.get(i)?;
+    let raw = &words.text[token.span.start..token.span.end];
+    let letters = raw.chars().filter(|c| c.is_alphabetic()).count();
+    if letters >= 2
+        && raw.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+        && !is_function_word(words, i)
+        && !in_gazetteer(words, cx, i)
+        && !lexicon.stopwords.contains_word(words.norm(i))
+    {
+        return Some(Mention {
+            span: token.span,
+            first: i,
+            end: i + 1,
+            kind: MentionKind::Organization,
+        });
+    }
     let usable = |k: usize| {
         words.tokens.get(k).is_some_and(|t| t.capitalized)
             && !in_gazetteer(words, cx, k)
@@ -156,7 +173,7 @@ pub(super) fn anonymous(
     let mut modifiers = Vec::new();
     let mut start = found.start;
     let mut first = i;
-    let mut end = i + 1;
+    let mut end = i + found.len;
     let is_modifier = |k: usize| {
         let form = head_form(words, k);
         let suffixed = !words.tokens[k].capitalized

@@ -76,15 +76,28 @@ pub(super) fn organization(
         let head_end = end;
         // German capitalises every noun: a lower-case appositive there is a short acronym
         // ("dpa", "dimap"), never a verb ("Ministeriums meldeten").
-        let fits = |k: usize| {
-            !lexicon.compounds || words.tokens[k].capitalized || words.norm(k).chars().count() <= 5
+        // An adjective before a capitalised noun belongs too: "Verband kommunaler Unternehmen".
+        let adjective_before_noun = |k: usize| {
+            words.tokens.get(k + 1).is_some_and(|t| t.capitalized)
+                && words.adjacent(k)
+                && (lexicon.modifiers.contains_word(words.norm(k))
+                    || ["er", "en", "es"]
+                        .iter()
+                        .any(|s| words.norm(k).ends_with(s)))
         };
-        while appositive(end)
+        let fits = |k: usize| {
+            !lexicon.compounds
+                || words.tokens[k].capitalized
+                || words.norm(k).chars().count() <= 5
+                || adjective_before_noun(k)
+        };
+        while (appositive(end) || adjective_before_noun(end) && !in_gazetteer(words, cx, end))
             && end - head_end < 3
             && fits(end)
             && (end == head_end
                 || words.tokens[end].capitalized
-                || words.norm(end).chars().count() <= 5)
+                || words.norm(end).chars().count() <= 5
+                || adjective_before_noun(end))
         {
             end += 1;
         }

@@ -195,7 +195,9 @@ fn apposed_name(
         if j == 0 || ends_role(words, j - 1) && j > title_end {
             return None;
         }
-        if !comma(j - 1) {
+        // Urdu sets no comma: "صدر اجمل بلوچ نے کہا" — the ergative marker closes the name.
+        let marked = j == title_end && !words.lexicon.subject_markers.phrases_empty();
+        if !comma(j - 1) && !marked {
             continue;
         }
         let name_word = |k: usize| {
@@ -212,7 +214,9 @@ fn apposed_name(
             end += 1;
         }
         let closed = end < words.len()
-            && (comma(end - 1) || cx.cue_words.get(end).copied().unwrap_or(false));
+            && (comma(end - 1)
+                || cx.cue_words.get(end).copied().unwrap_or(false)
+                || words.lexicon.subject_markers.contains_word(words.norm(end)));
         return (end - j >= 2 && closed).then_some((j, end));
     }
     None
