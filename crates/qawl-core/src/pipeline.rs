@@ -161,7 +161,9 @@ impl Pipeline {
                     .ok_or(PipelineError::Unimplemented(StageName::LanguageDetection))?;
                 let started = Instant::now();
                 let detected = detector.detect(text);
-                timings.0.push((StageName::LanguageDetection, started.elapsed()));
+                timings
+                    .0
+                    .push((StageName::LanguageDetection, started.elapsed()));
                 detected.ok_or(PipelineError::UndetectedLanguage)?
             }
         };
@@ -214,11 +216,15 @@ impl Pipeline {
             let mut probabilities = scorer.score(pairs).await?.into_iter();
             for claim in &mut claims {
                 for target in &effective_targets {
-                    let p = probabilities.next().ok_or_else(|| PipelineError::Internal {
-                        stage: StageName::Stance,
-                        source: "stance scorer returned fewer results than pairs".into(),
-                    })?;
-                    claim.stances.push(Stance::from_probabilities(&target.id, p));
+                    let p = probabilities
+                        .next()
+                        .ok_or_else(|| PipelineError::Internal {
+                            stage: StageName::Stance,
+                            source: "stance scorer returned fewer results than pairs".into(),
+                        })?;
+                    claim
+                        .stances
+                        .push(Stance::from_probabilities(&target.id, p));
                 }
             }
             timings.0.push((StageName::Stance, started.elapsed()));

@@ -55,7 +55,10 @@ pub struct Stance {
 }
 
 impl Stance {
-    pub fn from_probabilities(target_id: impl Into<String>, probabilities: StanceProbabilities) -> Self {
+    pub fn from_probabilities(
+        target_id: impl Into<String>,
+        probabilities: StanceProbabilities,
+    ) -> Self {
         Self {
             target_id: target_id.into(),
             label: probabilities.label(),

@@ -1,0 +1,132 @@
+//! Flags and environment variables of every command.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::builder::TypedValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::limits::Limits;
+
+/// qawl: who claims what in news articles, and with which stance.
+#[derive(Debug, Parser)]
+#[command(name = "qawl", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server (health, reflection, gRPC-web, /metrics).
+    Serve(ServeArgs),
+    /// Analyse one article (a file, or - for stdin) and print the result.
+    Extract(ExtractArgs),
+    /// Show version, models, languages, limits and available stages.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on for gRPC and gRPC-web.
+    #[arg(long, env = "QAWL_ADDR", default_value = "127.0.0.1:50051")]
+    pub addr: SocketAddr,
+    /// Address of the Prometheus `/metrics` endpoint; "off" disables it.
+    #[arg(long, env = "QAWL_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: String,
+    /// Articles of one ExtractStream analysed at once.
+    #[arg(long, env = "QAWL_STREAM_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub stream_concurrency: u16,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Request bounds; see `Limits`.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest article text accepted, in bytes.
+    #[arg(long, env = "QAWL_MAX_ARTICLE_BYTES", default_value_t = Limits::default().max_article_bytes, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)).map(|v| v as usize))]
+    pub max_article_bytes: usize,
+    /// Largest gRPC message decoded or encoded, in bytes.
+    #[arg(long, env = "QAWL_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes, value_parser = clap::value_parser!(u64).range(1024..=(256 << 20)).map(|v| v as usize))]
+    pub max_message_bytes: usize,
+    /// Most targets per article.
+    #[arg(long, env = "QAWL_MAX_TARGETS", default_value_t = Limits::default().max_targets, value_parser = clap::value_parser!(u64).range(1..=1024).map(|v| v as usize))]
+    pub max_targets: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_article_bytes: self.max_article_bytes,
+            max_message_bytes: self.max_message_bytes,
+            max_targets: self.max_targets,
+            ..Limits::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The response in the proto3 canonical JSON mapping.
+    Json,
+    /// A readable report: one line per claim.
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The article: a UTF-8 text file, or - to read stdin.
+    pub input: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+    /// A proposition to score every claim against, as ID=PROPOSITION (repeatable).
+    #[arg(long = "target", value_name = "ID=PROPOSITION", value_parser = parse_target)]
+    pub targets: Vec<(String, String)>,
+    /// ISO 639-1 language code; detected from the text when absent.
+    #[arg(long)]
+    pub language: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+fn parse_target(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((id, proposition)) if !id.trim().is_empty() && !proposition.trim().is_empty() => {
+            Ok((id.trim().to_string(), proposition.trim().to_string()))
+        }
+        _ => Err(format!(
+            "expected ID=PROPOSITION, e.g. halt=\"Iran agrees to stop enriching uranium.\"; got {value:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_split_on_the_first_equals_sign() {
+        assert_eq!(
+            parse_target("eq=a = b"),
+            Ok(("eq".to_string(), "a = b".to_string()))
+        );
+        assert!(parse_target("no-equals").is_err());
+        assert!(parse_target("=p").is_err());
+        assert!(parse_target("id=").is_err());
+    }
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
