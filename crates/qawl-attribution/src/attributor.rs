@@ -173,6 +173,7 @@ fn parse<'a>(
     };
     // "according to" followed by an unknown noun phrase: that phrase is the (unnamed) source.
     synthesize_according_sources(&mut parsed);
+    crate::unnamed::synthesize_subjects(&mut parsed);
     // "according to" with no source after it is another use of the word ("yıla göre": compared
     // with last year); such cues are dropped.
     let keep: Vec<bool> = (0..parsed.cues.len())

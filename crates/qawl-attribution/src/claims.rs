@@ -154,6 +154,7 @@ fn direct_quotes(
     drafts: &mut Vec<(usize, Draft)>,
     registry: &Registry<'_>,
 ) {
+    let lexicon = parsed.words.lexicon;
     for quote in &parsed.quotes {
         let opener = parsed.words.text[quote.start..]
             .chars()
@@ -208,7 +209,14 @@ fn direct_quotes(
             }
             None => continue,
         };
-        if let Some((k, _)) = nearest {
+        // "a averti que « … »": a quotation brought in by a complementizer is also reported
+        // speech; both readings stay.
+        let introduced = nearest.as_ref().is_some_and(|(k, _)| {
+            let c = &parsed.cues[*k];
+            c.end <= first
+                && (c.end..first).any(|w| parsed.words.find(&lexicon.complementizers, w).is_some())
+        });
+        if let Some((k, _)) = nearest.filter(|_| !introduced) {
             drafts.retain(|(dk, d)| {
                 *dk != k
                     || (overlap(d.span, inner) * 5 < d.span.len().max(1) * 4

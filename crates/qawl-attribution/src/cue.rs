@@ -103,8 +103,11 @@ pub fn detect(words: &Words<'_>, quotes: &[Range<usize>]) -> Vec<Cue> {
         } else if let Some(f) = words.find(&lexicon.participles, i) {
             Some(make(CueKind::Participle, f))
         } else {
+            // "was declared eliminated": a passive reports nothing.
+            let passive = i > 0 && lexicon.passive_auxiliaries.contains_word(words.norm(i - 1));
             words
                 .find(&lexicon.verbs, i)
+                .filter(|_| !passive)
                 .map(|f| make(CueKind::Verb, f))
         };
         match cue {

@@ -131,6 +131,13 @@ pub struct LexiconFile {
     /// Separate-word articles and determiners, left out of mention spans.
     #[serde(default)]
     pub determiners: Vec<String>,
+    /// Auxiliaries of the passive ("was declared"): a reporting verb after one reports nothing.
+    #[serde(default)]
+    pub passive_auxiliaries: Vec<String>,
+    /// Indefinite articles ("a", "un", "ein", "bir", "ایک"): with the noun after them they open
+    /// a new, unnamed source when they open the clause of a reporting verb.
+    #[serde(default)]
+    pub indefinite_determiners: Vec<String>,
     /// Personal pronouns that can be the subject of a reporting verb.
     #[serde(default)]
     pub pronouns: Vec<String>,
@@ -188,6 +195,8 @@ pub struct Lexicon {
     pub organization_heads: PhraseSet,
     pub determiners: PhraseSet,
     pub pronouns: PhraseSet,
+    pub indefinite_determiners: PhraseSet,
+    pub passive_auxiliaries: PhraseSet,
     pub stopwords: PhraseSet,
     pub assertions: PhraseSet,
     pub background_openers: PhraseSet,
@@ -278,6 +287,8 @@ impl Lexicon {
             organization_heads: set(&raw.organization_heads),
             determiners: set(&raw.determiners),
             pronouns: set(&raw.pronouns),
+            indefinite_determiners: set(&raw.indefinite_determiners),
+            passive_auxiliaries: set(&raw.passive_auxiliaries),
             stopwords: set(&raw.stopwords),
             assertions: set(&raw.assertions),
             background_openers: set(&raw.background_openers),

@@ -19,6 +19,7 @@ mod phrase_set;
 mod segment;
 mod source;
 mod token;
+mod unnamed;
 mod words;
 
 pub use attributor::RuleAttributor;

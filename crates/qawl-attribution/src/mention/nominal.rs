@@ -239,6 +239,12 @@ pub(super) fn anonymous(
             first -= 1;
             start = words.span(first).start;
             modifiers.push(head_form(words, first));
+            // …and the listed adjectives before that noun: "state health officials".
+            while first > free && joined(first - 1) && is_modifier(first - 1) {
+                first -= 1;
+                start = words.span(first).start;
+                modifiers.push(head_form(words, first));
+            }
         }
         // "White House officials", "EU diplomat": a named body right before the head qualifies it.
         if let Some(last) = before.last() {

@@ -91,6 +91,30 @@ pub(super) fn organization(
                 || words.norm(k).chars().count() <= 5
                 || adjective_before_noun(k)
         };
+        // "Centers for Disease Control and Prevention": "for", "of", "and" between capitalised
+        // words stay inside the name.
+        let linked = |k: usize| {
+            cx.cased
+                && words.tokens.get(k + 1).is_some_and(|t| t.capitalized)
+                && words.adjacent(k)
+                && words.adjacent(k.saturating_sub(1))
+                && (lexicon.role_words.contains_word(words.norm(k))
+                    || super::role::is_conjunction(words.norm(k)))
+        };
+        while end + 1 < words.len()
+            && end > head_end.saturating_sub(1)
+            && linked(end)
+            && words.tokens[end - 1].capitalized
+        {
+            end += 2;
+            while end < words.len()
+                && words.adjacent(end - 1)
+                && words.tokens[end].capitalized
+                && !is_function_word(words, end)
+            {
+                end += 1;
+            }
+        }
         while (appositive(end) || adjective_before_noun(end) && !in_gazetteer(words, cx, end))
             && end - head_end < 3
             && fits(end)

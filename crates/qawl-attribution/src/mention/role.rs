@@ -8,10 +8,10 @@ use crate::words::Words;
 
 /// Largest number of words between a title and the name it introduces ("متحدث وزارة الخارجية
 /// الإيرانية إسماعيل بقائي").
-const MAX_ROLE_WORDS: usize = 7;
+const MAX_ROLE_WORDS: usize = 10;
 
 /// Conjunctions that join the capitalised words of one ministry's name in cased scripts.
-const CONJUNCTIONS: [&str; 6] = ["and", "ve", "und", "et", "y", "и"];
+const CONJUNCTIONS: [&str; 7] = ["and", "ve", "und", "et", "y", "и", "و"];
 
 pub(super) fn titled(
     words: &Words<'_>,
@@ -238,7 +238,9 @@ fn ends_role(words: &Words<'_>, j: usize) -> bool {
     .any(|set| words.find(set, j).is_some());
     // "ministro de Industria y Turismo": a conjunction between capitalised words stays inside.
     let joins_names = CONJUNCTIONS.contains(&words.norm(j))
-        && words.tokens.get(j + 1).is_some_and(|t| t.capitalized);
+        && words.tokens.get(j + 1).is_some_and(|t| {
+            t.capitalized || !t.norm.chars().any(|c| c.is_lowercase() || c.is_uppercase())
+        });
     let plain_function = lexicon.stopwords.contains_word(words.norm(j))
         && words.find(&lexicon.role_words, j).is_none()
         && !joins_names;
@@ -264,4 +266,9 @@ pub(super) fn absorb_leading_place(
             before.pop();
         }
     }
+}
+
+/// A conjunction that may join the words of one name.
+pub(super) fn is_conjunction(word: &str) -> bool {
+    CONJUNCTIONS.contains(&word)
 }
