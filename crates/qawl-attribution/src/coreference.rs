@@ -262,6 +262,7 @@ impl<'a> Registry<'a> {
     }
 
     fn titled(&mut self, head: &str, text: &str) -> usize {
+        let language = self.language;
         let holder = self
             .recent
             .iter()
@@ -280,7 +281,8 @@ impl<'a> Registry<'a> {
                 self.entities[*e]
                     .role_words
                     .iter()
-                    .any(|w| w == head || w.ends_with(head))
+                    // "министра" is the "министр" of the role; "Sprecher" ends "Regierungssprecher".
+                    .any(|w| w == head || w.ends_with(head) || same_surname(w, head, language))
             });
         match holder {
             Some(entity) => entity,

@@ -107,8 +107,11 @@ fn indefinite_opening(parsed: &Parsed<'_>, floor: usize, verb: usize) -> Option<
         && (end == first || words.adjacent(end - 1))
     {
         end += 1;
-        // Head-initial languages: the head noun is first; adjectives may follow it.
-        if lexicon.modifiers_after_head && !qualifies(parsed, end) {
+        // Head-initial languages: the head noun is first; adjectives may follow it (Persian ezafe:
+        // any noun: "دانشجوی رشته پزشکی").
+        let ezafe =
+            lexicon.definite_prefixes.is_empty() && !words.tokens.iter().any(|t| t.capitalized);
+        if lexicon.modifiers_after_head && !ezafe && !qualifies(parsed, end) {
             break;
         }
     }

@@ -256,9 +256,13 @@ pub(super) fn absorb_leading_place(
     start: &mut usize,
 ) {
     if let Some(last) = before.last() {
+        // "U.S. Department of…": the dot of an abbreviation does not separate.
+        let abbreviated = *first > 0
+            && words.gap(*first - 1) == "."
+            && words.norm(*first - 1).chars().count() == 1;
         if last.end == *first
             && *first > 0
-            && (words.adjacent(*first - 1) || words.gap(*first - 1) == "-")
+            && (words.adjacent(*first - 1) || words.gap(*first - 1) == "-" || abbreviated)
             && matches!(last.kind, MentionKind::Named { .. })
         {
             *first = last.first;
