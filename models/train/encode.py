@@ -3,6 +3,7 @@ import torch
 from tokenizers import Tokenizer
 
 PAD_ID = 1
+EOS_ID = 2  # </s>, also the pair separator (`</s></s>`)
 IGNORE = -100  # label of positions that carry no loss (special tokens, prefix, non-first sub-tokens)
 
 

@@ -75,20 +75,50 @@ def bottom_states(model, id_lists, k, cache_dir=None, tag="", max_tokens=4096):
     return out
 
 
-def top_forward(model, k, hidden, mask):
+def segments_of(ids):
+    """Per position: 1 = first text, 2 = second text, 0 = special token, for
+    `<s> A </s></s> B </s>` (a single text is all segment 1)."""
+    seg = [0] * len(ids)
+    first_sep = ids.index(encode.EOS_ID, 1) if encode.EOS_ID in ids[1:] else len(ids) - 1
+    for i in range(1, first_sep):
+        seg[i] = 1
+    for i in range(first_sep + 2, len(ids) - 1):
+        seg[i] = 2
+    return seg
+
+
+def top_forward(model, k, hidden, mask, seg=None):
     """Layers k..11 (LoRA-adapted) and the head, from cached states [B, T, H] + mask [B, T]."""
     bert = bert_of(model)
     m = _mask4d(bert, hidden, mask)
     for layer in bert.encoder.layer[k:]:
         hidden = layer(hidden, m)
-    return head_forward(model, hidden, mask)
+    return head_forward(model, hidden, mask, seg)
 
 
-def head_forward(model, hidden, mask):
+def _mean(hidden, weights):
+    w = weights.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * w).sum(1) / w.sum(1).clamp(min=1.0)
+
+
+def head_forward(model, hidden, mask, seg=None):
+    """mean: mean over the mask. segments (pairs): a = mean over the first text's tokens, b = over
+    the second's, head input [a, b, |a - b|, a * b] (the classic NLI feature set, here on
+    cross-encoded states). token: every position."""
     if model.kind == "sequence":
-        w = mask.unsqueeze(-1).to(hidden.dtype)
-        hidden = (hidden * w).sum(1) / w.sum(1).clamp(min=1.0)
+        if getattr(model, "pooling", "mean") == "segments":
+            a, b = _mean(hidden, (seg == 1).long()), _mean(hidden, (seg == 2).long())
+            hidden = torch.cat([a, b, (a - b).abs(), a * b], dim=-1)
+        else:
+            hidden = _mean(hidden, mask)
     return model.head(model.dropout(hidden))
+
+
+def pad_segments(segs, width):
+    out = torch.zeros((len(segs), width), dtype=torch.long)
+    for i, s in enumerate(segs):
+        out[i, :len(s)] = torch.tensor(s)
+    return out
 
 
 def collate_states(states, labels, token_labels):
@@ -109,13 +139,13 @@ def collate_states(states, labels, token_labels):
 
 
 @torch.no_grad()
-def predict_cached(model, k, states, max_tokens=8192):
+def predict_cached(model, k, states, segs, max_tokens=8192):
     """Logits per example from cached states, in input order (token tasks: [len_i, labels])."""
     model.eval()
     out = [None] * len(states)
     for group in _length_groups([s.shape[0] for s in states], max_tokens):
         hidden, mask, _ = collate_states([states[i] for i in group], [0] * len(group), False)
-        logits = top_forward(model, k, hidden, mask)
+        logits = top_forward(model, k, hidden, mask, pad_segments([segs[i] for i in group], hidden.shape[1]))
         for row, i in enumerate(group):
             out[i] = (logits[row, :states[i].shape[0]] if model.kind == "token" else logits[row]).numpy()
     return out
@@ -126,9 +156,10 @@ def predict_full(model, id_lists):
     """Logits from input ids through all 12 layers (what serving computes), one example at a time
     so padding cannot differ from serving."""
     model.eval()
-    out = []
+    bert, out = bert_of(model), []
     for ids in id_lists:
         t = torch.tensor([ids])
-        logits = model(t, torch.ones_like(t))[0]
-        out.append(logits.numpy())
+        mask = torch.ones_like(t)
+        hidden = bert(input_ids=t, attention_mask=mask, token_type_ids=torch.zeros_like(t)).last_hidden_state
+        out.append(head_forward(model, hidden, mask, torch.tensor([segments_of(ids)]))[0].numpy())
     return out

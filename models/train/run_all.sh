@@ -16,16 +16,16 @@ timed() { local name=$1; shift; local t0=$SECONDS; "$@" >"$LOGS/$name.log" 2>&1;
 for step in $steps; do
   case $step in
     stance) timed stance "$PY" train_cached.py --task stance "${common[@]}" --out ../heads/stance \
-              --k 9 --max-len 128 --epochs 1 --evals-per-epoch 3 ;;
+              --k 9 --max-len 128 --epochs 1 --evals-per-epoch 3 --lr 2e-3 --pooling segments ;;
     claim) timed claim "$PY" train_cached.py --task claim "${common[@]}" --out ../heads/claim \
               --k 9 --max-len 96 --epochs 1 --evals-per-epoch 3 ;;
     ner) timed ner "$PY" train_cached.py --task ner "${common[@]}" --out ../heads/ner \
               --k 9 --max-len 128 --epochs 1 --evals-per-epoch 3 ;;
     baselines)
       timed baseline-stance "$PY" baseline_lr.py --task stance --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
-              --out ../heads/stance/baseline_lr.json --max-train 3000
+              --out ../heads/stance/baseline_lr.json --max-train 2000
       timed baseline-claim "$PY" baseline_lr.py --task claim --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
-              --out ../heads/claim/baseline_lr.json --max-train 3000 --max-len 96 ;;
+              --out ../heads/claim/baseline_lr.json --max-train 2000 --max-len 96 ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac
 done

@@ -76,7 +76,7 @@ def stance_plan(data, farstail_cap=1000, sick_cap=1000, xnli_others_per_pair=1, 
     return train, select, report, caps
 
 
-def claim_plan(data, claimbuster_cap=2000, headlines_cap=800, claimbuster_dev_cap=500):
+def claim_plan(data, claimbuster_cap=1500, headlines_cap=500, claimbuster_dev_cap=500):
     """CheckThat-2022 ar 1B (verifiable factual claim; 15 % sha256 dev), ClaimBuster (check-worthy
     factual sentence; 10 % sha256 dev, capped), ANS headlines as extra positives (train only).
     select = CheckThat dev + ClaimBuster dev; nothing report-only."""
@@ -93,7 +93,7 @@ def claim_plan(data, claimbuster_cap=2000, headlines_cap=800, claimbuster_dev_ca
     return train, select, [], caps
 
 
-def ner_plan(data, btc_cap=1000, wnut_cap=500, dev_cap=500):
+def ner_plan(data, btc_cap=500, wnut_cap=300, dev_cap=500):
     """ANERcorp (10 % sha256 dev), wikigold (10 % dev), re3d (train), BTC and WNUT-17 (own dev),
     capped. MISC -> O. select = ANERcorp dev + wikigold dev; report = BTC / WNUT-17 dev (capped)."""
     rows = lambda *parts: read_jsonl(os.path.join(data, *parts))

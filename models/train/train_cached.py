@@ -47,6 +47,8 @@ def parse_args():
     p.add_argument("--lora-alpha", type=float, default=16)
     p.add_argument("--lora-dropout", type=float, default=0.1)
     p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--pooling", default="mean", choices=["mean", "segments"],
+                   help="sequence heads: mean over the mask, or [a, b, |a-b|, a*b] of the two texts' means")
     p.add_argument("--targets", default=",".join(e5_heads.DEFAULT_TARGETS))
     p.add_argument("--cap", action="append", default=[], help="plan cap override, NAME=INT (see task_plans.py)")
     p.add_argument("--parity-examples", type=int, default=200)
@@ -71,7 +73,7 @@ def evaluate(task, examples, rows, logits, temperature=None):
     return dev_report.sequence_report(task, examples, logits, temperature)
 
 
-def train(model, args, states, rows, rng, on_eval):
+def train(model, args, states, segs, rows, rng, on_eval):
     token = KIND[args.task] == "token"
     labels = [label for _, label in rows]
     lengths = [s.shape[0] for s in states]
@@ -93,7 +95,8 @@ def train(model, args, states, rows, rng, on_eval):
         for group in groups:
             model.train()
             hidden, mask, lab = layer_cache.collate_states([states[j] for j in group], [labels[j] for j in group], token)
-            loss = loss_fn(layer_cache.top_forward(model, args.k, hidden, mask), lab, KIND[args.task])
+            seg = layer_cache.pad_segments([segs[j] for j in group], hidden.shape[1])
+            loss = loss_fn(layer_cache.top_forward(model, args.k, hidden, mask, seg), lab, KIND[args.task])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), 1.0)
@@ -156,16 +159,21 @@ def main():
     model = e5_heads.HeadModel(e5_heads.load_e5(args.e5), len(labels), KIND[args.task], args.lora_r,
                                args.lora_alpha, args.lora_dropout, args.dropout, args.targets.split(","),
                                12 - args.k)
+    model.pooling = args.pooling
+    if args.pooling == "segments":  # [a, b, |a-b|, a*b]: four times the hidden size
+        model.head = torch.nn.Linear(4 * model.head.in_features, len(labels))
     cache = lambda tag, rows: layer_cache.bottom_states(model, [ids for ids, _ in rows], args.k, args.cache_dir,
                                                         f"{args.task}-{tag}-len{args.max_len}")
     cache_t0 = time.time()
     train_st, sel_st, rep_st = cache("train", train_rows), cache("select", sel_rows), cache("report", rep_rows)
     cache_s = round(time.time() - cache_t0, 1)
+    segs = lambda rows: [layer_cache.segments_of(ids) for ids, _ in rows]
+    train_sg, sel_sg, rep_sg = segs(train_rows), segs(sel_rows), segs(rep_rows)
 
     curve, best = [], dict(score=-1.0)
 
     def on_eval(step, seen, epoch):
-        rep = evaluate(args.task, sel_ex, sel_rows, layer_cache.predict_cached(model, args.k, sel_st))
+        rep = evaluate(args.task, sel_ex, sel_rows, layer_cache.predict_cached(model, args.k, sel_st, sel_sg))
         score = select_score(args.task, rep)
         curve.append(dict(step=step, examples_seen=seen, epoch=round(epoch, 2), score=round(score, 4),
                           by_source=dev_report.summary_line(args.task, rep),
@@ -178,17 +186,17 @@ def main():
 
     n_train = sum(p.numel() for p in model.trainable_parameters())
     print(f"trainable parameters: {n_train}", flush=True)
-    run = train(model, args, train_st, train_rows, rng, on_eval)
+    run = train(model, args, train_st, train_sg, train_rows, rng, on_eval)
     with torch.no_grad():
         for n, p in model.named_parameters():
             if n in best["state"]:
                 p.copy_(best["state"][n])
     model.eval()
 
-    sel_logits = layer_cache.predict_cached(model, args.k, sel_st)
+    sel_logits = layer_cache.predict_cached(model, args.k, sel_st, sel_sg)
     sel_report = evaluate(args.task, sel_ex, sel_rows, sel_logits)
     temperature = sel_report.get("temperature", 1.0)
-    rep_logits = layer_cache.predict_cached(model, args.k, rep_st) if rep_st else []
+    rep_logits = layer_cache.predict_cached(model, args.k, rep_st, rep_sg) if rep_st else []
     rep_report = evaluate(args.task, rep_ex, rep_rows, rep_logits, temperature) if rep_ex else None
     print("select:", json.dumps(dev_report.summary_line(args.task, sel_report)), flush=True)
     if rep_report:
@@ -213,7 +221,10 @@ def main():
     hyper = {k: v for k, v in vars(args).items() if k not in ("e5", "tokenizer", "data", "out", "cache_dir", "cap")}
     manifest = dict(
         task=args.task, labels=labels, kind=KIND[args.task],
-        pooling="mean of last_hidden_state over attention_mask" if KIND[args.task] == "sequence" else "per token",
+        pooling=("per token" if KIND[args.task] == "token" else "mean of last_hidden_state over attention_mask"
+                 if args.pooling == "mean" else "segments: a = mean of last_hidden_state over the premise "
+                 "positions (after <s>, before the first </s>), b = mean over the hypothesis positions (after "
+                 "</s></s>, before the final </s>); head input concat[a, b, |a - b|, a * b] (1536)"),
         input_format=("<s> prefix+premise </s></s> prefix+hypothesis </s> (premise = claim, hypothesis = "
                       "proposition)" if args.task == "stance" else
                       "<s> prefix+text </s>" if args.task == "claim" else
@@ -224,7 +235,7 @@ def main():
                   targets=args.targets.split(","), layers=list(range(args.k, 12)),
                   formula="y = W x + b + scaling * B (A x)",
                   tensor_names="encoder.layer.L.<BertModel Linear path>.lora_A [r, in] / .lora_B [out, r]"),
-        head="head.weight [labels, 384], head.bias [labels]; applied to the pooled (or per-token) state",
+        head=f"head.weight [labels, {model.head.in_features}], head.bias [labels]; applied to the pooled (or per-token) state",
         temperature=temperature, temperature_fit_on="select split",
         base_model=dict(file=os.path.basename(args.e5), sha256=sha256(args.e5), weights="Q4_0 dequantized to float32"),
         tokenizer_sha256=sha256(args.tokenizer), model_sha256=head_sha,
