@@ -9,6 +9,11 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::var_os(MODELS_DIR_ENV)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/cache"));
+    // `cargo test --all-targets` runs this file too; measure only under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("encoder benchmark: run with `cargo bench -p qawl-encoder`");
+        return Ok(());
+    }
     let files = ModelStore::new(&dir)?.default_files()?;
     let report = run_benchmark(&files, &BenchSettings::default())?;
     println!("{report}");

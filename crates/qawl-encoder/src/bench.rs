@@ -27,8 +27,8 @@ const SENTENCES: [&str; 12] = [
 ];
 
 const TARGETS: [&str; 2] = [
-    "The talks between Washington and Tehran will take place in Muscat.",
-    "Fuel prices will fall next month.",
+    "According to the minister, the next round of talks between Washington and Tehran will take place in Muscat next week.",
+    "The government says fuel prices will fall by ten percent next month, despite doubts raised by the transport unions.",
 ];
 
 /// What to measure.
