@@ -76,9 +76,9 @@ pub enum Precision {
     /// 32-bit floats: the default, exact reference behaviour, supported by every architecture.
     #[default]
     F32,
-    /// IEEE half precision (BERT-family models; mainly for GPUs).
+    /// IEEE half precision: rejected at load for now (candle 0.9's BERT mask yields NaN in f16).
     F16,
-    /// bfloat16 (BERT-family models; mainly for GPUs).
+    /// bfloat16: BERT-family models on CUDA only.
     Bf16,
 }
 
@@ -127,6 +127,27 @@ pub struct RuntimeOptions {
     pub precision: Precision,
 }
 
+impl RuntimeOptions {
+    /// Why this combination cannot run a model, if it cannot. Measured on candle 0.9: its BERT
+    /// attention mask becomes `0 * -inf = NaN` in f16, its CPU matmul has no bf16 kernel, and its
+    /// XLM-R and DeBERTa-v2 masks are built in f32 only.
+    pub(crate) fn unsupported_because(self, bert_family: bool) -> Option<String> {
+        match (self.precision, self.device, bert_family) {
+            (Precision::F32, _, _) => None,
+            (Precision::F16, _, _) => {
+                Some("f16 turns the BERT attention mask into NaN in candle 0.9; use f32 (or bf16 on CUDA)".into())
+            }
+            (Precision::Bf16, DeviceChoice::Cpu, _) => {
+                Some("candle has no bf16 matrix multiply on the CPU; use f32".into())
+            }
+            (Precision::Bf16, DeviceChoice::Cuda(_), false) => {
+                Some("XLM-RoBERTa and DeBERTa-v2 run in f32 only (candle builds their masks in f32)".into())
+            }
+            (Precision::Bf16, DeviceChoice::Cuda(_), true) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +160,25 @@ mod tests {
         assert_eq!("bf16".parse::<Precision>()?, Precision::Bf16);
         assert!("int3".parse::<Precision>().is_err());
         Ok(())
+    }
+
+    #[test]
+    fn only_precisions_that_give_numbers_are_accepted() {
+        let options = |precision, device| RuntimeOptions { device, precision };
+        assert_eq!(
+            options(Precision::F32, DeviceChoice::Cpu).unsupported_because(false),
+            None
+        );
+        assert!(options(Precision::F16, DeviceChoice::Cuda(0))
+            .unsupported_because(true)
+            .is_some());
+        assert!(options(Precision::Bf16, DeviceChoice::Cpu)
+            .unsupported_because(true)
+            .is_some());
+        assert_eq!(
+            options(Precision::Bf16, DeviceChoice::Cuda(0)).unsupported_because(true),
+            None
+        );
     }
 
     #[cfg(not(feature = "cuda"))]

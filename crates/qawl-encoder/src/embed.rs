@@ -66,6 +66,12 @@ impl TextEncoder {
     /// Loads multilingual-e5-small from its `E5S1` file (dequantized to the chosen precision) and
     /// its `tokenizer.json`.
     pub fn load_e5(encoder: &Path, tokenizer: &Path, options: RuntimeOptions) -> Result<Self> {
+        if let Some(reason) = options.unsupported_because(true) {
+            return Err(EncoderError::InvalidInput(format!(
+                "{} {}: {reason}",
+                options.precision, options.device
+            )));
+        }
         let file = E5s1File::open(encoder)?;
         let config = file.bert_config();
         let tokenizer = TextTokenizer::from_file(

@@ -7,7 +7,7 @@ use super::config::{Architecture, CheckpointConfig, HeadKind};
 use super::heads::{self, ClassifierForward};
 use super::source::CheckpointFiles;
 use crate::batch::TokenBatch;
-use crate::device::{Precision, RuntimeOptions};
+use crate::device::RuntimeOptions;
 use crate::error::{EncoderError, Result};
 use crate::tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};
 
@@ -34,12 +34,13 @@ impl ClassifierModel {
     /// Loads the checkpoint; the architecture and head come from `config.json`.
     pub fn load(files: &CheckpointFiles, options: RuntimeOptions) -> Result<Self> {
         let config = CheckpointConfig::from_file(&files.config)?;
-        if options.precision != Precision::F32 && config.architecture != Architecture::Bert {
+        if let Some(reason) = options.unsupported_because(config.architecture == Architecture::Bert)
+        {
             return Err(EncoderError::Unsupported {
                 path: files.config.clone(),
                 reason: format!(
-                    "{} runs in f32 only here (candle's implementation); {} was requested",
-                    config.architecture, options.precision
+                    "{} {} for {}: {reason}",
+                    options.precision, options.device, config.architecture
                 ),
             });
         }
