@@ -196,3 +196,68 @@ fn deberta_v2_token_classification_matches_transformers() -> anyhow::Result<()> 
         HeadKind::TokenClassification,
     )
 }
+
+/// A copy of a fixture checkpoint that a test may damage.
+fn damaged_copy(name: &str) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(fixture_dir(name)?.join(file), dir.path().join(file))?;
+    }
+    Ok(dir)
+}
+
+fn load_error(dir: &Path) -> String {
+    CheckpointSource::Folder(dir.to_path_buf())
+        .resolve()
+        .and_then(|files| ClassifierModel::load(&files, RuntimeOptions::default()))
+        .err()
+        .map(|e| {
+            format!(
+                "{e} ({:?})",
+                std::error::Error::source(&e).map(ToString::to_string)
+            )
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_truncated_weights_file_is_an_error_naming_it() -> anyhow::Result<()> {
+    let dir = damaged_copy("xlm-roberta-token-cls")?;
+    let weights = dir.path().join("model.safetensors");
+    let bytes = std::fs::read(&weights)?;
+    std::fs::write(&weights, &bytes[..bytes.len() / 2])?;
+    let message = load_error(dir.path());
+    assert!(
+        message.contains(&weights.display().to_string()),
+        "{message}"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_unsupported_architecture_is_an_error_naming_config_json() -> anyhow::Result<()> {
+    let dir = damaged_copy("bert-seq-cls")?;
+    let config = dir.path().join("config.json");
+    let text = std::fs::read_to_string(&config)?
+        .replace("BertForSequenceClassification", "BertForQuestionAnswering");
+    std::fs::write(&config, text)?;
+    let message = load_error(dir.path());
+    assert!(
+        message.contains(&config.display().to_string())
+            && message.contains("BertForQuestionAnswering"),
+        "{message}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_missing_weights_file_is_named() -> anyhow::Result<()> {
+    let dir = damaged_copy("deberta-v2-seq-cls")?;
+    std::fs::remove_file(dir.path().join("model.safetensors"))?;
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("model.safetensors") && message.contains("missing"),
+        "{message}"
+    );
+    Ok(())
+}
