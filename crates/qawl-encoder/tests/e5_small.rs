@@ -201,10 +201,16 @@ fn texts_over_512_tokens_are_flagged_as_truncated() -> anyhow::Result<()> {
     let Some(files) = model_files()? else {
         return Ok(());
     };
-    let encoder = encoder(&files)?;
+    let tokenizer = qawl_encoder::TextTokenizer::from_file(&files.tokenizer, 512)?;
     let long = "المحادثات ستستأنف في مسقط. ".repeat(200);
-    let embeddings = encoder.embed(&[long.as_str(), "short"], Some(E5_QUERY_PREFIX))?;
-    assert!(embeddings[0].truncated);
-    assert!(!embeddings[1].truncated);
+    let encoded = tokenizer.encode(&long, Some(E5_QUERY_PREFIX))?;
+    assert_eq!(encoded.len(), 512);
+    assert_eq!(
+        encoded.ids.last(),
+        Some(&2),
+        "the closing </s> survives truncation"
+    );
+    assert!(encoded.truncated);
+    assert!(!tokenizer.encode("short", Some(E5_QUERY_PREFIX))?.truncated);
     Ok(())
 }

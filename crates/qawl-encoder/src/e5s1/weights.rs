@@ -139,19 +139,38 @@ impl E5s1File {
 }
 
 /// ggml Q4_0: per 32 weights an f16 scale `d` and 16 bytes; weight j<16 is `(qs[j] & 0xF) - 8`,
-/// weight j>=16 is `(qs[j-16] >> 4) - 8`, each times `d`.
+/// weight j>=16 is `(qs[j-16] >> 4) - 8`, each times `d`. Large tensors (the 96M-weight word
+/// embedding) are split across threads: it is most of the cold start.
 pub(crate) fn dequantize_q4_0(data: &[u8]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(data.len() / Q4_0_BLOCK_BYTES * Q4_0_BLOCK);
-    let mut high = [0f32; Q4_0_BLOCK / 2];
-    for block in data.chunks_exact(Q4_0_BLOCK_BYTES) {
+    let blocks = data.len() / Q4_0_BLOCK_BYTES;
+    let mut out = vec![0f32; blocks * Q4_0_BLOCK];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let per_thread = blocks.div_ceil(threads).max(1 << 16);
+    if blocks <= per_thread {
+        dequantize_blocks(data, &mut out);
+        return out;
+    }
+    std::thread::scope(|scope| {
+        let sources = data.chunks(per_thread * Q4_0_BLOCK_BYTES);
+        for (src, dst) in sources.zip(out.chunks_mut(per_thread * Q4_0_BLOCK)) {
+            scope.spawn(move || dequantize_blocks(src, dst));
+        }
+    });
+    out
+}
+
+fn dequantize_blocks(src: &[u8], dst: &mut [f32]) {
+    let half = Q4_0_BLOCK / 2;
+    for (block, out) in src
+        .chunks_exact(Q4_0_BLOCK_BYTES)
+        .zip(dst.chunks_exact_mut(Q4_0_BLOCK))
+    {
         let d = f16::from_le_bytes([block[0], block[1]]).to_f32();
         for (j, &q) in block[2..].iter().enumerate() {
-            out.push(f32::from(i16::from(q & 0x0F) - 8) * d);
-            high[j] = f32::from(i16::from(q >> 4) - 8) * d;
+            out[j] = f32::from(i16::from(q & 0x0F) - 8) * d;
+            out[j + half] = f32::from(i16::from(q >> 4) - 8) * d;
         }
-        out.extend_from_slice(&high);
     }
-    out
 }
 
 #[cfg(test)]
