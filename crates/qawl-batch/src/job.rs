@@ -190,6 +190,10 @@ async fn dispatch<A: Analyzer>(
     let mut tasks: JoinSet<Result<(), BatchError>> = JoinSet::new();
     let mut outcome = Ok(());
     while let Some(item) = items.recv().await {
+        if finished.is_closed() {
+            // The writer failed; analysing more would only waste work. Its error is reported.
+            break;
+        }
         while let Some(done) = tasks.try_join_next() {
             outcome = outcome.and(done.map_err(BatchError::Worker).and_then(|result| result));
         }

@@ -325,3 +325,35 @@ async fn a_directory_is_read_file_by_file_in_name_order() {
     );
     assert_eq!((summary.articles, summary.errors), (2, 2));
 }
+
+#[tokio::test]
+async fn resume_refuses_other_input_and_output_without_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    let other = dir.path().join("other.jsonl");
+    write_input(&input, &[article("a", "one")]);
+    write_input(&other, &[article("z", "zed")]);
+    let output = dir.path().join("out.jsonl");
+    BatchJob::new(config(&input, &output))
+        .run(TextLength::default())
+        .await
+        .expect("first run");
+
+    let mut elsewhere = config(&other, &output);
+    elsewhere.resume = true;
+    let err = BatchJob::new(elsewhere)
+        .run(TextLength::default())
+        .await
+        .expect_err("input changed");
+    assert!(matches!(err, BatchError::InputChanged { .. }), "{err}");
+
+    let mut resumed = config(&input, &output);
+    std::fs::remove_file(resumed.checkpoint_path()).expect("remove checkpoint");
+    resumed.resume = true;
+    let err = BatchJob::new(resumed)
+        .run(TextLength::default())
+        .await
+        .expect_err("no checkpoint");
+    assert!(matches!(err, BatchError::MissingCheckpoint { .. }), "{err}");
+    assert_eq!(read_jsonl(&output).len(), 1, "the output is left alone");
+}
