@@ -19,6 +19,16 @@ pub trait Analyzer: Send + Sync + 'static {
     ) -> impl Future<Output = Result<serde_json::Value, AnalyzeError>> + Send;
 }
 
+/// A shared analyser (e.g. one engine also serving other work) analyses the same way.
+impl<A: Analyzer> Analyzer for std::sync::Arc<A> {
+    fn analyze(
+        &self,
+        record: ArticleRecord,
+    ) -> impl Future<Output = Result<serde_json::Value, AnalyzeError>> + Send {
+        (**self).analyze(record)
+    }
+}
+
 /// Exponential backoff for [`AnalyzeError::Unavailable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
