@@ -67,12 +67,17 @@ def ner_section(m):
 
 
 def curve_section(name, m):
-    lines = [f"Learning curve ({name}, select split, by examples seen):", "",
-             "| step | examples | " + " | ".join(m["learning_curve"][0]["by_source"]) + " | score |",
-             "|---|---|" + "---|" * (len(m["learning_curve"][0]["by_source"]) + 1)]
+    first = m["learning_curve"][0]
+    accs = list(first.get("accuracy") or {}) if name != "ner" else []
+    key = {"stance": "macro-F1 E/C", "claim": "F1 claim", "ner": "PER F1"}[name]
+    lines = [f"Learning curve ({name}, select split, by examples seen; {key}, then accuracy):", "",
+             "| step | examples | " + " | ".join(first["by_source"]) + " | " +
+             "".join(f"acc {a} | " for a in accs) + "score |",
+             "|---|---|" + "---|" * (len(first["by_source"]) + len(accs) + 1)]
     for c in m["learning_curve"]:
         lines.append(f"| {c['step']} | {c['examples_seen']} | " +
-                     " | ".join(f3(x) for x in c["by_source"].values()) + f" | {c['score']:.3f} |")
+                     " | ".join(f3(x) for x in c["by_source"].values()) + " | " +
+                     "".join(f"{f3(c['accuracy'][a])} | " for a in accs) + f"{c['score']:.3f} |")
     return lines + [""]
 
 

@@ -93,7 +93,7 @@ def claim_plan(data, claimbuster_cap=1500, headlines_cap=500, claimbuster_dev_ca
     return train, select, [], caps
 
 
-def ner_plan(data, btc_cap=500, wnut_cap=300, dev_cap=500):
+def ner_plan(data, wikigold_cap=500, re3d_cap=300, btc_cap=300, wnut_cap=200, dev_cap=500):
     """ANERcorp (10 % sha256 dev), wikigold (10 % dev), re3d (train), BTC and WNUT-17 (own dev),
     capped. MISC -> O. select = ANERcorp dev + wikigold dev; report = BTC / WNUT-17 dev (capped)."""
     rows = lambda *parts: read_jsonl(os.path.join(data, *parts))
@@ -104,11 +104,12 @@ def ner_plan(data, btc_cap=500, wnut_cap=300, dev_cap=500):
                         tokens=tuple(r["tokens"])) for r in rs]
     an_tr, an_dev = task_data._split(rows("anercorp", "train.jsonl"), 10)
     wg_tr, wg_dev = task_data._split(rows("wikigold", "all.jsonl"), 10)
-    train = ex("anercorp", an_tr) + ex("wikigold", wg_tr) + ex("re3d", rows("re3d", "train.jsonl")) + \
+    train = ex("anercorp", an_tr) + ex("wikigold", _cap(wg_tr, wikigold_cap)) + \
+        ex("re3d", _cap(rows("re3d", "train.jsonl"), re3d_cap)) + \
         ex("btc", _cap(rows("btc", "train.jsonl"), btc_cap)) + ex("wnut17", _cap(rows("wnut17", "train.jsonl"), wnut_cap))
     select = ex("anercorp", an_dev) + ex("wikigold", wg_dev)
     report = ex("btc", _cap(rows("btc", "dev.jsonl"), dev_cap)) + ex("wnut17", _cap(rows("wnut17", "dev.jsonl"), dev_cap))
-    caps = dict(btc_cap=btc_cap, wnut_cap=wnut_cap, dev_cap=dev_cap, anercorp_dev="sha256(id) % 100 < 10",
+    caps = dict(wikigold_cap=wikigold_cap, re3d_cap=re3d_cap, btc_cap=btc_cap, wnut_cap=wnut_cap, dev_cap=dev_cap, anercorp_dev="sha256(id) % 100 < 10",
                 wikigold_dev="sha256(id) % 100 < 10")
     return train, select, report, caps
 
