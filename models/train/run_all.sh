@@ -20,7 +20,7 @@ for step in $steps; do
     claim) timed claim "$PY" train_cached.py --task claim "${common[@]}" --out ../heads/claim \
               --k 9 --max-len 96 --epochs 1 --evals-per-epoch 3 ;;
     ner) timed ner "$PY" train_cached.py --task ner "${common[@]}" --out ../heads/ner \
-              --k 9 --max-len 128 --epochs 1 --evals-per-epoch 3 --lr 5e-4 ;;
+              --k 9 --max-len 128 --epochs 3 --evals-per-epoch 1 --lr 5e-4 --head-lr 5e-3 ;;
     baselines)
       timed baseline-stance "$PY" baseline_lr.py --task stance --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
               --out ../heads/stance/baseline_lr.json --max-train 2000

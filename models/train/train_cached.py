@@ -41,6 +41,7 @@ def parse_args():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--evals-per-epoch", type=int, default=2)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--head-lr", type=float, default=0.0, help="learning rate of the head (0: --lr)")
     p.add_argument("--warmup", type=float, default=0.06)
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--lora-r", type=int, default=8)
@@ -80,7 +81,10 @@ def train(model, args, states, segs, rows, rng, on_eval):
     steps_per_epoch = (len(states) + args.batch_size - 1) // args.batch_size
     total = steps_per_epoch * args.epochs
     eval_at = {round(steps_per_epoch * e / args.evals_per_epoch) for e in range(1, args.evals_per_epoch * args.epochs + 1)}
-    opt = torch.optim.AdamW(model.trainable_parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    head = list(model.head.parameters())
+    lora = [p for p in model.trainable_parameters() if all(p is not h for h in head)]
+    opt = torch.optim.AdamW([dict(params=lora, lr=args.lr), dict(params=head, lr=args.head_lr or args.lr)],
+                            weight_decay=args.weight_decay)
     warm = max(1, int(args.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
