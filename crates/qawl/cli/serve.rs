@@ -14,11 +14,18 @@ use crate::service::QawlService;
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let metrics_addr = parse_metrics_addr(&args.metrics_addr)?;
     let limits = args.limits.limits();
+    let store = super::models::open_store(args.dir.models_dir.clone())?;
+    if args.offline {
+        tracing::info!("offline: serving with the model files present");
+    } else {
+        // First start: obtain the pinned default model (a no-op once verified).
+        super::models::fetch(store.clone()).await?;
+    }
     let loaded = default_pipeline();
     let service = QawlService::new(
         loaded.pipeline,
         limits.clone(),
-        loaded.models,
+        super::models::model_infos(&store)?,
         usize::from(args.stream_concurrency),
     );
 

@@ -104,7 +104,11 @@ pub fn info(info: &pb::InfoResponse) -> String {
                 model.id,
                 model.revision,
                 model.sha256,
-                if model.loaded { "" } else { "  (not loaded)" }
+                match (model.loaded, model.present) {
+                    (true, _) => "  loaded",
+                    (false, true) => "  present",
+                    (false, false) => "  missing (run `qawl models fetch`)",
+                }
             );
         }
     }
