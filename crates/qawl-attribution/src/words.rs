@@ -96,6 +96,20 @@ impl<'a> Words<'a> {
         None
     }
 
+    /// A head word of `set` at word `i` (an organisation head, a title): as written, through a
+    /// definite article, or, in compounding languages, as the end of a longer word
+    /// ("Außenministerium" ends with "ministerium").
+    pub fn find_head(&self, set: &PhraseSet, i: usize) -> Option<Found> {
+        self.find(set, i)
+            .or_else(|| self.find_word_definite(set, i).map(|(found, _)| found))
+            .or_else(|| {
+                (self.lexicon.compounds && set.ends_with_word(self.norm(i))).then(|| Found {
+                    len: 1,
+                    start: self.span(i).start,
+                })
+            })
+    }
+
     /// Only whitespace (no punctuation) separates words `i` and `i + 1`.
     pub fn adjacent(&self, i: usize) -> bool {
         match (self.tokens.get(i), self.tokens.get(i + 1)) {

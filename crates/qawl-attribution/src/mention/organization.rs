@@ -16,22 +16,7 @@ pub(super) fn organization(
     before: &mut Vec<Mention>,
 ) -> Option<Mention> {
     let lexicon = words.lexicon;
-    let compound = |i: usize| {
-        (lexicon.compounds && lexicon.organization_heads.ends_with_word(words.norm(i))).then(|| {
-            crate::words::Found {
-                len: 1,
-                start: words.span(i).start,
-            }
-        })
-    };
-    let found = words
-        .find(&lexicon.organization_heads, i)
-        .or_else(|| {
-            words
-                .find_word_definite(&lexicon.organization_heads, i)
-                .map(|(f, _)| f)
-        })
-        .or_else(|| compound(i))?;
+    let found = words.find_head(&lexicon.organization_heads, i)?;
     let mut first = i;
     let mut end = i + found.len;
     let mut start = found.start;

@@ -20,18 +20,7 @@ pub(super) fn titled(
     before: &mut Vec<Mention>,
 ) -> Option<Mention> {
     let lexicon = words.lexicon;
-    let compound = |i: usize| {
-        (lexicon.compounds && lexicon.titles.ends_with_word(words.norm(i))).then(|| {
-            crate::words::Found {
-                len: 1,
-                start: words.span(i).start,
-            }
-        })
-    };
-    let found = words
-        .find(&lexicon.titles, i)
-        .or_else(|| words.find_word_definite(&lexicon.titles, i).map(|(f, _)| f))
-        .or_else(|| compound(i))?;
+    let found = words.find_head(&lexicon.titles, i)?;
     let title_end = i + found.len;
     let mut role_start = found.start;
     let mut first = i;
