@@ -1,6 +1,7 @@
 //! qawl: who claims what, and with which stance. The gRPC service, its API edge and the CLI's
 //! building blocks. The domain lives in `qawl-core`; this crate only adapts it to the wire.
 
+pub mod batch_analyzer;
 pub mod cli;
 pub mod convert;
 pub mod error;

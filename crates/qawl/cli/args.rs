@@ -24,6 +24,8 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Show version, models, languages, limits and available stages.
     Info(InfoArgs),
+    /// Score an archive of articles (JSONL), resumable after a crash.
+    Batch(BatchArgs),
     /// Fetch or list the pinned default model files.
     Models(ModelsArgs),
     /// Measure encoder throughput (pairs/s at several batch sizes), cold start and peak memory.
@@ -138,6 +140,34 @@ pub struct ExtractArgs {
     /// ISO 639-1 language code; detected from the text when absent.
     #[arg(long)]
     pub language: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Articles: a JSONL file (`{"id", "text", "lang"?, "targets"?}` per line), a folder of
+    /// *.jsonl files, or - for stdin.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// JSONL output, exactly one line per input article; a checkpoint is kept beside it.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Bad records with reasons and line numbers (default: OUTPUT with .errors.jsonl).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    /// Articles analysed at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Continue a job that was interrupted, from its checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Overwrite an existing output (starts over).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// A target for records that name none, as ID=PROPOSITION (repeatable).
+    #[arg(long = "target", value_name = "ID=PROPOSITION", value_parser = parse_target)]
+    pub targets: Vec<(String, String)>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -1,6 +1,7 @@
 //! The `qawl` command line: one clap definition, validated into each command's config.
 
 mod args;
+mod batch;
 mod bench;
 mod extract;
 mod info;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Extract(args) => runtime.block_on(extract::run(args)),
         Command::Info(args) => runtime.block_on(info::run(args)),
+        Command::Batch(args) => runtime.block_on(batch::run(args)),
         Command::Models(args) => runtime.block_on(models::run(args)),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
     }
