@@ -20,12 +20,6 @@ pub struct TokenBatch {
 impl TokenBatch {
     /// Pads `items` to the longest one. An empty batch or an input without tokens is an error.
     pub fn new(items: &[&EncodedText], pad_id: u32, device: &Device) -> Result<Self> {
-        let longest = items.iter().map(|item| item.len()).max().unwrap_or(0);
-        if items.iter().any(|item| item.is_empty()) || longest == 0 {
-            return Err(EncoderError::InvalidInput(
-                "a batch needs at least one input, and every input at least one token".into(),
-            ));
-        }
         if items
             .iter()
             .any(|item| item.type_ids.len() != item.ids.len())
@@ -34,25 +28,50 @@ impl TokenBatch {
                 "type ids and token ids differ in length".into(),
             ));
         }
+        let rows: Vec<(&[u32], &[u32])> = items
+            .iter()
+            .map(|item| (item.ids.as_slice(), item.type_ids.as_slice()))
+            .collect();
+        Self::from_rows(&rows, pad_id, device)
+    }
+
+    /// Pads bare id sequences, every segment id 0 (how the qawl heads were trained).
+    pub fn from_ids(ids: &[&[u32]], pad_id: u32, device: &Device) -> Result<Self> {
+        let zeros = vec![0u32; ids.iter().map(|ids| ids.len()).max().unwrap_or(0)];
+        let rows: Vec<(&[u32], &[u32])> =
+            ids.iter().map(|ids| (*ids, &zeros[..ids.len()])).collect();
+        Self::from_rows(&rows, pad_id, device)
+    }
+
+    /// Rows of (ids, type ids) of equal lengths.
+    fn from_rows(items: &[(&[u32], &[u32])], pad_id: u32, device: &Device) -> Result<Self> {
+        let longest = items.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
+        if items.iter().any(|(ids, _)| ids.is_empty()) || longest == 0 {
+            return Err(EncoderError::InvalidInput(
+                "a batch needs at least one input, and every input at least one token".into(),
+            ));
+        }
         let rows = items.len();
         let mut ids = Vec::with_capacity(rows * longest);
         let mut types = Vec::with_capacity(rows * longest);
         let mut mask = Vec::with_capacity(rows * longest);
-        for item in items {
-            let pad = longest - item.len();
+        for (item_ids, item_types) in items {
+            let pad = longest - item_ids.len();
             ids.extend(
-                item.ids
+                item_ids
                     .iter()
                     .copied()
                     .chain(std::iter::repeat_n(pad_id, pad)),
             );
             types.extend(
-                item.type_ids
+                item_types
                     .iter()
                     .copied()
                     .chain(std::iter::repeat_n(0, pad)),
             );
-            mask.extend(std::iter::repeat_n(1u32, item.len()).chain(std::iter::repeat_n(0, pad)));
+            mask.extend(
+                std::iter::repeat_n(1u32, item_ids.len()).chain(std::iter::repeat_n(0, pad)),
+            );
         }
         let tensor = |data: Vec<u32>| {
             Tensor::from_vec(data, (rows, longest), device)
@@ -62,7 +81,7 @@ impl TokenBatch {
             input_ids: tensor(ids)?,
             type_ids: tensor(types)?,
             attention_mask: tensor(mask)?,
-            lengths: items.iter().map(|item| item.len()).collect(),
+            lengths: items.iter().map(|(ids, _)| ids.len()).collect(),
         })
     }
 

@@ -6,6 +6,8 @@
 //!   [`EncoderForward`] trait.
 //! - [`ClassifierModel`] loads any BERT, XLM-RoBERTa or DeBERTa-v2 checkpoint with a sequence- or
 //!   token-classification head, from a folder or the model hub ([`CheckpointSource`]).
+//! - [`HeadedEncoder`] serves qawl's trained heads (stance, claim, speaker tagger): LoRA merged,
+//!   the frozen bottom layers shared between heads.
 //! - [`run_benchmark`] measures throughput, cold start and peak memory.
 
 mod batch;
@@ -17,6 +19,7 @@ mod embed;
 mod error;
 mod fetch;
 mod forward;
+mod heads;
 mod manifest;
 mod tokenize;
 
@@ -34,5 +37,9 @@ pub use fetch::{
     MODELS_DIR_ENV,
 };
 pub use forward::{BertForward, EncoderForward};
+pub use heads::{
+    tempered_softmax, HeadFiles, HeadInput, HeadManifest, HeadOutput, HeadedEncoder, LoraSpec,
+    Pooling,
+};
 pub use manifest::{ModelEntry, ModelManifest, ModelRole};
 pub use tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};

@@ -86,6 +86,35 @@ impl TextTokenizer {
         })
     }
 
+    /// The same tokenizer with another truncation limit (e.g. the one a head was trained with).
+    pub fn with_max_tokens(&self, max_tokens: usize) -> Result<Self> {
+        if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
+            return Err(EncoderError::InvalidInput(format!(
+                "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
+            )));
+        }
+        let mut tokenizer = self.tokenizer.clone();
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(|e| self.error(e.to_string()))?;
+        Ok(Self {
+            tokenizer,
+            path: self.path.clone(),
+            max_tokens,
+            pad_id: self.pad_id,
+        })
+    }
+
+    /// The id of a vocabulary entry such as `"</s>"`.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.tokenizer.token_to_id(token)
+    }
+
     /// The id used to pad batches.
     pub fn pad_id(&self) -> u32 {
         self.pad_id
