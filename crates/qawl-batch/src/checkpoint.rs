@@ -2,8 +2,10 @@
 //! when they were. Appended only after the output and errors bytes it describes are fsync'd, so it
 //! never claims more than is durable; on resume the files are cut back to what it claims.
 //!
-//! Format (JSONL): a header `{"version":1,"inputs":[...]}`, then one line per group commit
-//! `{"done":[[file,line],...],"output_bytes":N,"errors_bytes":M}`.
+//! Format (JSONL): a header `{"version":1,"inputs":[...],"output_format":"jsonl"}`, then one line
+//! per group commit `{"done":[[file,line],...],"output_bytes":N,"errors_bytes":M}`. Parquet output
+//! counts complete part files instead of bytes (`"output_parts":K`), and its last line says the
+//! parts were merged into the output (`"merged":true`).
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BatchError;
+use crate::format::OutputFormat;
+use crate::parquet_output;
 use crate::record::RecordPosition;
 
 const VERSION: u32 = 1;
@@ -21,14 +25,32 @@ const VERSION: u32 = 1;
 struct Header {
     version: u32,
     inputs: Vec<String>,
+    /// Absent in checkpoints written before other formats existed.
+    #[serde(default)]
+    output_format: OutputFormat,
 }
 
 /// One group commit.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Default)]
 pub(crate) struct Commit {
+    #[serde(default)]
     pub(crate) done: Vec<(u32, u64)>,
+    #[serde(default)]
     pub(crate) output_bytes: u64,
+    #[serde(default)]
     pub(crate) errors_bytes: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) output_parts: u64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub(crate) merged: bool,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The three files of a job.
@@ -37,6 +59,9 @@ pub(crate) struct JobFiles {
     pub(crate) output: PathBuf,
     pub(crate) errors: PathBuf,
     pub(crate) checkpoint: PathBuf,
+    pub(crate) format: OutputFormat,
+    /// Part files of Parquet output (see `parquet_output`).
+    pub(crate) parts: PathBuf,
 }
 
 /// What an earlier run finished, recovered from its checkpoint.
@@ -45,12 +70,15 @@ pub(crate) struct Recovered {
     pub(crate) done: HashSet<RecordPosition>,
     pub(crate) output_bytes: u64,
     pub(crate) errors_bytes: u64,
+    pub(crate) output_parts: u64,
+    pub(crate) merged: bool,
 }
 
 /// Opened files ready for appending.
 #[derive(Debug)]
 pub(crate) struct OpenFiles {
-    pub(crate) output: File,
+    /// The output for appending; `None` for Parquet, written as part files.
+    pub(crate) output: Option<File>,
     pub(crate) errors: File,
     pub(crate) checkpoint: File,
 }
@@ -62,7 +90,12 @@ pub(crate) fn start_fresh(
     force: bool,
 ) -> Result<OpenFiles, BatchError> {
     if !force {
-        for path in [&files.output, &files.errors, &files.checkpoint] {
+        for path in [
+            &files.output,
+            &files.errors,
+            &files.checkpoint,
+            &files.parts,
+        ] {
             if path.exists() {
                 return Err(BatchError::OutputExists { path: path.clone() });
             }
@@ -76,23 +109,36 @@ pub(crate) fn start_fresh(
             .open(path)
             .map_err(|err| BatchError::io("creating", path, err))
     };
-    let output = create(&files.output)?;
+    let output = if files.format == OutputFormat::Parquet {
+        // A stale file from an overwritten job must not pass for this job's result.
+        if files.output.exists() {
+            std::fs::remove_file(&files.output)
+                .map_err(|err| BatchError::io("removing", &files.output, err))?;
+        }
+        parquet_output::remove_parts(&files.parts)?;
+        parquet_output::prune_parts(&files.parts, 0)?;
+        None
+    } else {
+        Some(create(&files.output)?)
+    };
     let errors = create(&files.errors)?;
     let mut checkpoint = create(&files.checkpoint)?;
     let header = Header {
         version: VERSION,
         inputs: inputs.to_vec(),
+        output_format: files.format,
     };
     let mut line = serde_json::to_vec(&header).map_err(BatchError::Encode)?;
     line.push(b'\n');
     checkpoint
         .write_all(&line)
         .map_err(|err| BatchError::io("writing", &files.checkpoint, err))?;
-    for (file, path) in [
-        (&output, &files.output),
-        (&errors, &files.errors),
-        (&checkpoint, &files.checkpoint),
-    ] {
+    if let Some(output) = &output {
+        output
+            .sync_all()
+            .map_err(|err| BatchError::io("syncing", &files.output, err))?;
+    }
+    for (file, path) in [(&errors, &files.errors), (&checkpoint, &files.checkpoint)] {
         file.sync_all()
             .map_err(|err| BatchError::io("syncing", path, err))?;
     }
@@ -110,7 +156,7 @@ pub(crate) fn resume(
     inputs: &[String],
 ) -> Result<(OpenFiles, Recovered), BatchError> {
     if !files.checkpoint.exists() {
-        if files.output.exists() {
+        if files.output.exists() || files.parts.exists() {
             return Err(BatchError::MissingCheckpoint {
                 output: files.output.clone(),
                 checkpoint: files.checkpoint.clone(),
@@ -149,6 +195,12 @@ pub(crate) fn resume(
             actual: inputs.to_vec(),
         });
     }
+    if header.output_format != files.format {
+        return Err(BatchError::FormatChanged {
+            expected: header.output_format,
+            actual: files.format,
+        });
+    }
     let mut recovered = Recovered::default();
     for line in lines {
         let commit: Commit = serde_json::from_slice(line)
@@ -161,9 +213,20 @@ pub(crate) fn resume(
         );
         recovered.output_bytes = commit.output_bytes;
         recovered.errors_bytes = commit.errors_bytes;
+        recovered.output_parts = commit.output_parts;
+        recovered.merged |= commit.merged;
     }
     let checkpoint = cut_back(&files.checkpoint, complete_len as u64)?;
-    let output = cut_back(&files.output, recovered.output_bytes)?;
+    let output = if files.format == OutputFormat::Parquet {
+        if recovered.merged {
+            parquet_output::remove_parts(&files.parts)?;
+        } else {
+            parquet_output::prune_parts(&files.parts, recovered.output_parts)?;
+        }
+        None
+    } else {
+        Some(cut_back(&files.output, recovered.output_bytes)?)
+    };
     let errors = cut_back(&files.errors, recovered.errors_bytes)?;
     Ok((
         OpenFiles {
@@ -203,7 +266,7 @@ fn cut_back(path: &Path, len: u64) -> Result<File, BatchError> {
 }
 
 /// Makes newly created files survive a power cut too; best effort (not every platform allows it).
-fn sync_parent_dir(path: &Path) {
+pub(crate) fn sync_parent_dir(path: &Path) {
     let parent = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())

@@ -95,6 +95,14 @@ pub enum BatchError {
         /// Inputs of this run.
         actual: Vec<String>,
     },
+    /// The checkpoint was written for another output format (e.g. JSONL, now `--flatten`).
+    #[error("cannot resume: the checkpoint was written for {expected} output, not {actual}")]
+    FormatChanged {
+        /// Format named in the checkpoint.
+        expected: crate::OutputFormat,
+        /// Format of this run.
+        actual: crate::OutputFormat,
+    },
     /// The checkpoint or the files it describes are not in a state this crate writes.
     #[error("cannot resume from {}: {reason}", path.display())]
     CorruptCheckpoint {
@@ -116,6 +124,35 @@ pub enum BatchError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A Parquet file could not be read or written.
+    #[error("{action} Parquet {}", path.display())]
+    Parquet {
+        /// What was being done ("reading", "writing", ...).
+        action: &'static str,
+        /// The file concerned (empty when none yet).
+        path: PathBuf,
+        /// The Parquet or Arrow error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// An input file cannot be read as articles at all (e.g. a Parquet file without a `text` column).
+    #[error("{}: {reason}", path.display())]
+    BadInputFile {
+        /// The input file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The targets file is unreadable or holds an invalid target.
+    #[error("{}{}: {reason}", path.display(), line.map(|line| format!(":{line}")).unwrap_or_default())]
+    TargetsFile {
+        /// The targets file.
+        path: PathBuf,
+        /// 1-based line of the offending entry, when known.
+        line: Option<u64>,
+        /// What is wrong.
+        reason: String,
     },
     /// The analyser stayed unavailable through every retry; completed work is checkpointed.
     #[error(

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,21 +13,22 @@ use tokio::sync::mpsc;
 
 use crate::error::BatchError;
 use crate::line_reader::{read_bounded_line, Line};
+use crate::parquet_input;
 use crate::record::{ArticleRecord, ErrorKind, ErrorRecord, RecordPosition, Target};
 
 /// Where the articles come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputSource {
-    /// One JSONL file.
+    /// One JSONL file, or Parquet when its name ends in `.parquet`.
     File(PathBuf),
-    /// Every `*.jsonl` file directly inside the directory, in name order.
+    /// Every `*.jsonl` and `*.parquet` file directly inside the directory, in name order.
     Directory(PathBuf),
     /// JSONL on standard input.
     Stdin,
 }
 
 impl InputSource {
-    /// `-` means stdin, a directory means its `*.jsonl` files, anything else one file.
+    /// `-` means stdin, a directory means its `*.jsonl` and `*.parquet` files, anything else one file.
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         if path.as_os_str() == "-" {
@@ -51,13 +53,17 @@ impl InputSource {
                     let path = entry
                         .map_err(|err| BatchError::io("listing", dir, err))?
                         .path();
-                    if path.is_file() && path.extension().is_some_and(|ext| ext == "jsonl") {
+                    if path.is_file()
+                        && path
+                            .extension()
+                            .is_some_and(|ext| ext == "jsonl" || ext == "parquet")
+                    {
                         files.push(path);
                     }
                 }
                 if files.is_empty() {
                     return Err(BatchError::InvalidConfig(format!(
-                        "no *.jsonl files in {}",
+                        "no *.jsonl or *.parquet files in {}",
                         dir.display()
                     )));
                 }
@@ -100,6 +106,10 @@ impl InputFile {
             Self::Path(path) => path,
         }
     }
+
+    fn is_parquet(&self) -> bool {
+        matches!(self, Self::Path(path) if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("parquet")))
+    }
 }
 
 /// What the reader hands to the job for each non-blank line that still needs doing.
@@ -109,13 +119,13 @@ pub(crate) enum InputItem {
     Bad(RecordPosition, ErrorRecord),
 }
 
-/// Shape of one input line; unknown fields are ignored.
-#[derive(Deserialize)]
-struct RawRecord {
-    id: Option<String>,
-    text: Option<String>,
-    lang: Option<String>,
-    targets: Option<Vec<Target>>,
+/// Shape of one input line or Parquet row; unknown fields are ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RawRecord {
+    pub(crate) id: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) lang: Option<String>,
+    pub(crate) targets: Option<Vec<Target>>,
 }
 
 /// Reads every input line in order, validates it, and sends those not yet done.
@@ -144,6 +154,38 @@ impl InputReader {
         for (index, file) in self.files.iter().enumerate() {
             let file_index = u32::try_from(index)
                 .map_err(|_| BatchError::InvalidConfig("more than 2^32 input files".to_owned()))?;
+            // Sends an item unless an earlier run finished it; breaks once the job stops listening.
+            let send = |position: RecordPosition, item: InputItem| {
+                if self.done.contains(&position) || sink.blocking_send(item).is_ok() {
+                    ControlFlow::Continue(())
+                } else {
+                    // The job stopped (fatal analyser error); nothing more to read.
+                    ControlFlow::Break(())
+                }
+            };
+            if file.is_parquet() {
+                let mut stopped = false;
+                parquet_input::read_rows(file.path(), |row_number, row, bytes| {
+                    self.bytes_read.fetch_add(bytes, Ordering::Relaxed);
+                    let position = RecordPosition {
+                        file: file_index,
+                        line: row_number,
+                    };
+                    let item = match row {
+                        Ok(raw) => self.check(file, position, raw, &mut seen_ids),
+                        Err(reason) => {
+                            self.bad(file, position, None, ErrorKind::InvalidJson, reason)
+                        }
+                    };
+                    let flow = send(position, item);
+                    stopped = flow.is_break();
+                    flow
+                })?;
+                if stopped {
+                    return Ok(());
+                }
+                continue;
+            }
             let mut reader = file.open()?;
             let mut line_number = 0u64;
             loop {
@@ -174,11 +216,7 @@ impl InputReader {
                     }
                 };
                 let Some(item) = item else { continue };
-                if self.done.contains(&position) {
-                    continue;
-                }
-                if sink.blocking_send(item).is_err() {
-                    // The job stopped (fatal analyser error); nothing more to read.
+                if send(position, item).is_break() {
                     return Ok(());
                 }
             }
@@ -193,18 +231,26 @@ impl InputReader {
         line: &[u8],
         seen_ids: &mut HashMap<String, RecordPosition>,
     ) -> InputItem {
-        let raw: RawRecord = match serde_json::from_slice(line) {
-            Ok(raw) => raw,
-            Err(err) => {
-                return self.bad(
-                    file,
-                    position,
-                    None,
-                    ErrorKind::InvalidJson,
-                    err.to_string(),
-                )
-            }
-        };
+        match serde_json::from_slice(line) {
+            Ok(raw) => self.check(file, position, raw, seen_ids),
+            Err(err) => self.bad(
+                file,
+                position,
+                None,
+                ErrorKind::InvalidJson,
+                err.to_string(),
+            ),
+        }
+    }
+
+    /// Validates one record (id, text, size, duplicates) and applies the default targets.
+    fn check(
+        &self,
+        file: &InputFile,
+        position: RecordPosition,
+        raw: RawRecord,
+        seen_ids: &mut HashMap<String, RecordPosition>,
+    ) -> InputItem {
         let id = match raw.id {
             Some(id) if !id.trim().is_empty() => id,
             _ => {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
@@ -11,11 +11,14 @@ use tokio::task::JoinSet;
 use crate::analyzer::{analyze_with_retry, Analysis, Analyzer, RetryPolicy};
 use crate::checkpoint::{self, JobFiles};
 use crate::error::BatchError;
+use crate::flat::{FlatRow, RowFlattener};
+use crate::format::OutputFormat;
 use crate::input::{self, InputItem, InputReader, InputSource};
+use crate::parquet_output;
 use crate::progress::{per_second, Progress, ProgressMode};
 use crate::record::{ErrorKind, ErrorRecord, RecordPosition, Target};
 use crate::summary::Summary;
-use crate::writer::{self, Finished};
+use crate::writer::{self, Finished, Offsets, PartPolicy, Payload};
 
 /// Default article size limit, the server's `max_article_bytes`.
 pub const DEFAULT_MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -25,8 +28,16 @@ pub const DEFAULT_MAX_TEXT_BYTES: usize = 256 * 1024;
 pub struct BatchConfig {
     /// Where articles come from.
     pub input: InputSource,
-    /// JSONL output; its checkpoint is `OUTPUT.checkpoint`.
+    /// The output file; its checkpoint is `OUTPUT.checkpoint`.
     pub output: PathBuf,
+    /// What the output holds; [`BatchConfig::new`] picks Parquet for `*.parquet`, else JSONL.
+    pub format: OutputFormat,
+    /// Makes flat rows of a result; required by the flat formats.
+    pub flattener: Option<Arc<dyn RowFlattener>>,
+    /// Parquet: write a part file (and checkpoint) after this many rows ...
+    pub part_rows: usize,
+    /// ... or once the oldest unwritten row is this old, whichever comes first.
+    pub part_interval: Duration,
     /// Errors JSONL; `None` means `OUTPUT` with `.errors.jsonl` in place of its extension.
     pub errors: Option<PathBuf>,
     /// Articles analysed at once; at least 1.
@@ -48,9 +59,14 @@ pub struct BatchConfig {
 impl BatchConfig {
     /// A configuration with defaults: concurrency 4, no resume/force, 256 KiB texts, no default targets.
     pub fn new(input: InputSource, output: impl Into<PathBuf>) -> Self {
+        let output = output.into();
         Self {
             input,
-            output: output.into(),
+            format: OutputFormat::for_path(&output, false),
+            output,
+            flattener: None,
+            part_rows: 10_000,
+            part_interval: Duration::from_secs(30),
             errors: None,
             concurrency: 4,
             resume: false,
@@ -99,10 +115,18 @@ impl BatchJob {
                 "concurrency must be at least 1".to_owned(),
             ));
         }
+        if config.format.is_flat() && config.flattener.is_none() {
+            return Err(BatchError::InvalidConfig(format!(
+                "{} output needs a row flattener",
+                config.format
+            )));
+        }
         let files = JobFiles {
             output: config.output.clone(),
             errors: config.errors_path(),
             checkpoint: config.checkpoint_path(),
+            format: config.format,
+            parts: parquet_output::parts_dir(&config.output),
         };
         if files.errors == files.output {
             return Err(BatchError::InvalidConfig(
@@ -120,6 +144,12 @@ impl BatchJob {
             )
         };
         let skipped_resumed = recovered.done.len() as u64;
+        let offsets = Offsets {
+            output_bytes: recovered.output_bytes,
+            errors_bytes: recovered.errors_bytes,
+            output_parts: recovered.output_parts,
+        };
+        let already_merged = recovered.merged;
         if config.resume {
             tracing::info!(skipped = skipped_resumed, output = %files.output.display(), "resuming batch job");
         }
@@ -142,15 +172,12 @@ impl BatchJob {
         let (finished_tx, finished_rx) = mpsc::channel(config.concurrency * 4 + 64);
         let reader_task = tokio::task::spawn_blocking(move || reader.run(item_tx));
         let writer_files = files.clone();
+        let policy = PartPolicy {
+            rows: config.part_rows.max(1),
+            interval: config.part_interval,
+        };
         let writer_task = tokio::task::spawn_blocking(move || {
-            writer::write_all(
-                open,
-                &writer_files,
-                recovered.output_bytes,
-                recovered.errors_bytes,
-                finished_rx,
-                progress,
-            )
+            writer::write_all(open, &writer_files, offsets, policy, finished_rx, progress)
         });
 
         let dispatched = dispatch(
@@ -162,9 +189,13 @@ impl BatchJob {
         )
         .await;
         // The writer ends once every sender is gone; its error explains a dispatch that stopped early.
-        let written = writer_task.await.map_err(BatchError::Worker)??;
+        let end = writer_task.await.map_err(BatchError::Worker)??;
         dispatched?;
         reader_task.await.map_err(BatchError::Worker)??;
+        let written = end.written;
+        if files.format == OutputFormat::Parquet && (end.wrote_parts || !already_merged) {
+            finish_parquet(&files, end).await?;
+        }
 
         let wall_time = started.elapsed();
         Ok(Summary {
@@ -176,6 +207,19 @@ impl BatchJob {
             articles_per_second: per_second(written.articles, wall_time),
         })
     }
+}
+
+/// Merges the parts into the output, then checkpoints that (so a resume leaves the file alone).
+async fn finish_parquet(files: &JobFiles, end: writer::WriterEnd) -> Result<(), BatchError> {
+    let files = files.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut checkpoint = end.files.checkpoint;
+        parquet_output::merge_parts(&files.parts, end.offsets.output_parts, &files.output)?;
+        writer::commit(&mut checkpoint, &files, &end.offsets, Vec::new(), true)?;
+        parquet_output::remove_parts(&files.parts)
+    })
+    .await
+    .map_err(BatchError::Worker)?
 }
 
 /// Sends each input item to the analyser (at most `concurrency` at once) and its result to the writer.
@@ -217,6 +261,10 @@ async fn dispatch<A: Analyzer>(
                 let analyzer = analyzer.clone();
                 let finished = finished.clone();
                 let retry = config.retry;
+                let shape = Shape {
+                    format: config.format,
+                    flattener: config.flattener.clone(),
+                };
                 let file = input_names
                     .get(position.file as usize)
                     .cloned()
@@ -225,7 +273,7 @@ async fn dispatch<A: Analyzer>(
                     let _permit = permit;
                     let id = record.id.clone();
                     let item = match analyze_with_retry(&*analyzer, record, retry).await {
-                        Analysis::Done(value) => output_line(position, &id, value, &file),
+                        Analysis::Done(value) => shape.finish(position, &id, value, &file),
                         Analysis::Failed(err) => Ok(failure(position, &file, id, describe(&err))),
                         Analysis::GaveUp { attempts, last } => {
                             return Err(BatchError::AnalyzerUnavailable {
@@ -249,29 +297,88 @@ async fn dispatch<A: Analyzer>(
     outcome
 }
 
-/// `{"id": …, …fields of the analyser's object…}`, or an error record when the value is no object.
-fn output_line(
-    position: RecordPosition,
-    id: &str,
-    value: serde_json::Value,
-    file: &str,
-) -> Result<Finished, BatchError> {
-    let serde_json::Value::Object(mut fields) = value else {
-        return Ok(failure(
+/// How a result becomes output: the format and, for flat formats, the flattener.
+struct Shape {
+    format: OutputFormat,
+    flattener: Option<Arc<dyn RowFlattener>>,
+}
+
+impl Shape {
+    /// The article's output in this format, or an error record when the result cannot be shaped.
+    fn finish(
+        &self,
+        position: RecordPosition,
+        id: &str,
+        value: serde_json::Value,
+        file: &str,
+    ) -> Result<Finished, BatchError> {
+        let serde_json::Value::Object(mut fields) = value else {
+            return Ok(failure(
+                position,
+                file,
+                id.to_owned(),
+                "analyser returned a non-object result".to_owned(),
+            ));
+        };
+        fields.remove("id");
+        let claims = fields
+            .get("claims")
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, |claims| claims.len() as u64);
+        let payload = match (self.format, &self.flattener) {
+            (OutputFormat::Jsonl, _) => Payload::Lines(output_line(id, &fields)?),
+            (format, Some(flattener)) => {
+                let value = serde_json::Value::Object(fields);
+                let mut rows = match flattener.rows(id, &value) {
+                    Ok(rows) => rows,
+                    Err(reason) => {
+                        let reason = format!("cannot flatten the result: {reason}");
+                        return Ok(failure(position, file, id.to_owned(), reason));
+                    }
+                };
+                if rows.is_empty() {
+                    rows.push(FlatRow::article_only(id));
+                }
+                if format == OutputFormat::Parquet {
+                    Payload::Rows(rows)
+                } else {
+                    Payload::Lines(flat_lines(&rows)?)
+                }
+            }
+            (format, None) => {
+                return Err(BatchError::InvalidConfig(format!(
+                    "{format} output needs a row flattener"
+                )))
+            }
+        };
+        Ok(Finished::Output {
             position,
-            file,
-            id.to_owned(),
-            "analyser returned a non-object result".to_owned(),
-        ));
-    };
-    fields.remove("id");
-    let claims = fields
-        .get("claims")
-        .and_then(serde_json::Value::as_array)
-        .map_or(0, |claims| claims.len() as u64);
+            payload,
+            claims,
+        })
+    }
+}
+
+/// One JSON line per row, joined by newlines (the writer adds the last one).
+fn flat_lines(rows: &[FlatRow]) -> Result<Vec<u8>, BatchError> {
+    let mut lines = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        if index > 0 {
+            lines.push(b'\n');
+        }
+        serde_json::to_writer(&mut lines, row).map_err(BatchError::Encode)?;
+    }
+    Ok(lines)
+}
+
+/// `{"id": …, …fields of the analyser's object…}`.
+fn output_line(
+    id: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<u8>, BatchError> {
     let mut line = b"{\"id\":".to_vec();
     serde_json::to_writer(&mut line, id).map_err(BatchError::Encode)?;
-    let rest = serde_json::to_vec(&fields).map_err(BatchError::Encode)?;
+    let rest = serde_json::to_vec(fields).map_err(BatchError::Encode)?;
     // `rest` is `{...}`; splice its members after the id.
     if rest.len() > 2 {
         line.push(b',');
@@ -279,11 +386,7 @@ fn output_line(
     } else {
         line.push(b'}');
     }
-    Ok(Finished::Output {
-        position,
-        line,
-        claims,
-    })
+    Ok(line)
 }
 
 fn failure(position: RecordPosition, file: &str, id: String, reason: String) -> Finished {

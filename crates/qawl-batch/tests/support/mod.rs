@@ -88,3 +88,70 @@ pub fn by_id(lines: Vec<Value>) -> HashMap<String, Value> {
     }
     map
 }
+
+/// Flat rows of a [`TextLength`] result: one per claim (`claim_index`, `claim_id` = "n{index}"), the
+/// text length as `claim_start_byte`; an article without claims gets no rows from here (the job adds one).
+#[derive(Debug, Default)]
+pub struct ClaimRows;
+
+impl qawl_batch::RowFlattener for ClaimRows {
+    fn rows(&self, article_id: &str, result: &Value) -> Result<Vec<qawl_batch::FlatRow>, String> {
+        let chars = result["chars"].as_u64().ok_or("no chars")? as u32;
+        let claims = result["claims"].as_array().ok_or("no claims")?;
+        Ok((0..claims.len() as u32)
+            .map(|index| qawl_batch::FlatRow {
+                article_id: article_id.to_owned(),
+                claim_index: Some(index),
+                claim_id: Some(format!("n{index}")),
+                claim_start_byte: Some(chars),
+                p_entails: Some(1.0 / (index as f32 + 3.0)),
+                ..Default::default()
+            })
+            .collect())
+    }
+}
+
+/// Every row of a Parquet file as a JSON object (strings, integers and floats; nulls as null),
+/// read with the parquet crate itself.
+pub fn read_parquet(path: &Path) -> Vec<serde_json::Map<String, Value>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float32Type, UInt32Type};
+    use arrow_array::Array;
+    use arrow_schema::DataType;
+
+    let file = std::fs::File::open(path).expect("parquet output exists");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("valid parquet")
+        .build()
+        .expect("reader");
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.expect("batch");
+        for row in 0..batch.num_rows() {
+            let mut object = serde_json::Map::new();
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                let value = if column.is_null(row) {
+                    Value::Null
+                } else {
+                    match field.data_type() {
+                        DataType::Utf8 => json!(column.as_string::<i32>().value(row)),
+                        DataType::UInt32 => json!(column.as_primitive::<UInt32Type>().value(row)),
+                        DataType::Float32 => json!(column.as_primitive::<Float32Type>().value(row)),
+                        other => panic!("unexpected column type {other}"),
+                    }
+                };
+                object.insert(field.name().clone(), value);
+            }
+            rows.push(object);
+        }
+    }
+    rows
+}
+
+/// Parquet rows as [`qawl_batch::FlatRow`]s (fails on a column the row type lacks).
+pub fn read_flat_rows(path: &Path) -> Vec<qawl_batch::FlatRow> {
+    read_parquet(path)
+        .into_iter()
+        .map(|row| serde_json::from_value(Value::Object(row)).expect("parquet row is a FlatRow"))
+        .collect()
+}
