@@ -20,7 +20,9 @@ def stance_section(m, lr):
     lines = ["## stance (`stance/`)", "",
              "Labels entailment / neutral / contradiction (= ENTAILS / NEUTRAL / CONTRADICTS). "
              "`select` rows chose the checkpoint and the temperature; `report` rows did neither. "
-             "Macro-F1 is over entailment and contradiction only (the issue's ANS target).", "",
+             "Macro-F1 is over entailment and contradiction only (the issue's ANS target). `unrelated`: "
+             "synthetic report-only pairs (a dev premise with the hypothesis of a dev pair from another "
+             "premise), all neutral, so accuracy is the share scored neutral.", "",
              "| split | source | n | head acc | head macro-F1 (E/C) | majority acc | e5+LR acc | e5+LR macro-F1 (E/C) |",
              "|---|---|---|---|---|---|---|---|"]
     maj = m["baselines"]["majority"]
@@ -29,7 +31,9 @@ def stance_section(m, lr):
         for src, v in rep["by_source"].items():
             n = sum(c["support"] for c in v["per_class"].values())
             lr_split = (lr or {}).get(split) or {}
-            lines.append(f"| {split} | {src} | {n} | {f3(v['accuracy'])} | {f3(v['macro_f1_entail_contra'])} | "
+            pc = v["per_class"]  # no E/C gold (the all-neutral `unrelated` pairs): no E/C macro-F1
+            ec = v["macro_f1_entail_contra"] if pc["entailment"]["support"] + pc["contradiction"]["support"] else None
+            lines.append(f"| {split} | {src} | {n} | {f3(v['accuracy'])} | {f3(ec)} | "
                          f"{f3(maj[split]['accuracy'].get(src))} | {f3((lr_split.get('accuracy') or {}).get(src))} | "
                          f"{f3((lr_split.get('key') or {}).get(src))} |")
     sel, rep = m["dev_metrics"]["select"], m["dev_metrics"]["report"]
@@ -53,16 +57,19 @@ def claim_section(m, lr):
     return lines
 
 
-def ner_section(m):
+def ner_section(m, lr):
     lines = ["## ner (`ner/`)", "", "Entity-level F1 (exact span and type); MISC counted as O. Majority baseline "
-             "(all O) scores 0 everywhere.", "",
-             "| split | source | PER F1 | ORG F1 | LOC F1 | micro F1 | PER support |", "|---|---|---|---|---|---|---|"]
+             "(all O) scores 0 everywhere. e5+LR: frozen e5 token states (first sub-token per word) + "
+             "logistic regression per word (`baseline_lr.json`).", "",
+             "| split | source | PER F1 | ORG F1 | LOC F1 | micro F1 | PER support | e5+LR PER F1 | e5+LR micro F1 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for split in ("select", "report"):
         rep = m["dev_metrics"][split]
         for src, v in (rep or {}).get("by_source", {}).items():
             g = lambda t: v.get(t, {}).get("f1")
+            b = (((lr or {}).get(split) or {}).get("by_source") or {}).get(src) or {}
             lines.append(f"| {split} | {src} | {f3(g('PER'))} | {f3(g('ORG'))} | {f3(g('LOC'))} | {f3(g('micro'))} | "
-                         f"{v.get('PER', {}).get('support', 0)} |")
+                         f"{v.get('PER', {}).get('support', 0)} | {f3(b.get('PER'))} | {f3(b.get('micro'))} |")
     return lines + [""]
 
 
@@ -97,7 +104,7 @@ def main():
             continue
         lr = load(os.path.join(root, task, "baseline_lr.json"))
         out += {"stance": lambda: stance_section(m, lr), "claim": lambda: claim_section(m, lr),
-                "ner": lambda: ner_section(m)}[task]()
+                "ner": lambda: ner_section(m, lr)}[task]()
         out += curve_section(task, m)
         t = m["training"]
         out += [f"K = {m['hyperparameters']['k']} frozen layers, LoRA r {m['lora']['r']} on layers "

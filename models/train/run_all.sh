@@ -16,7 +16,8 @@ timed() { local name=$1; shift; local t0=$SECONDS; "$@" >"$LOGS/$name.log" 2>&1;
 for step in $steps; do
   case $step in
     stance) timed stance "$PY" train_cached.py --task stance "${common[@]}" --out ../heads/stance \
-              --k 9 --max-len 128 --epochs 1 --evals-per-epoch 3 --lr 2e-3 --pooling segments ;;
+              --k 9 --max-len 128 --epochs 3 --evals-per-epoch 2 --lr 2e-3 --pooling segments \
+              --class-balance 3 --cap unrelated=800 --cap unrelated_report=300 ;;
     claim) timed claim "$PY" train_cached.py --task claim "${common[@]}" --out ../heads/claim \
               --k 9 --max-len 96 --epochs 1 --evals-per-epoch 3 ;;
     ner) timed ner "$PY" train_cached.py --task ner "${common[@]}" --out ../heads/ner \

@@ -29,14 +29,46 @@ def _pair(source, r, premise=None, hypothesis=None, lang=None, rid=None):
                    text=premise or r["premise"], hypothesis=hypothesis or r["hypothesis"])
 
 
-def stance_plan(data, farstail_cap=1000, sick_cap=1000, xnli_others_per_pair=1, report_every=5, farstail_select=300):
+# Synthetic pairs (no source of their own): cached apart from the plan's real examples.
+SYNTHETIC = {"unrelated"}
+
+
+def _group(ex, xnli_en):
+    """What makes two pairs related: the same XNLI premise (in any language), else the same premise."""
+    if ex.source.startswith("xnli"):
+        return "xnli", xnli_en[int(ex.id.rsplit("-", 1)[1])]["premise"]
+    return ex.source, ex.text
+
+
+def _unrelated(premises, hypotheses, n, salt, xnli_en):
+    """n neutral pairs: the premise of one example with the hypothesis of another example whose
+    premise group differs (FNC-1's "unrelated", which the issue maps to neutral). Most (claim,
+    target) pairs the product scores are of this kind; the NLI sets have almost none."""
+    out = []
+    for ex in sorted(premises, key=lambda e: _hash(f"{salt}-{e.id}"))[:n]:
+        h = _hash(f"{salt}-h-{ex.id}")
+        for step in range(len(hypotheses)):
+            other = hypotheses[(h + step) % len(hypotheses)]
+            if _group(other, xnli_en) != _group(ex, xnli_en):
+                break
+        lang = ex.lang.split("-")[0] + "-" + other.lang.split("-")[-1]
+        out.append(Example(f"{salt}-{ex.id}-{other.id}", "unrelated", lang, task_data.STANCE_LABELS.index("neutral"),
+                           text=ex.text, hypothesis=other.hypothesis))
+    return out
+
+
+def stance_plan(data, farstail_cap=1000, sick_cap=1000, xnli_others_per_pair=1, report_every=5, farstail_select=300,
+                unrelated=0, unrelated_report=0):
     """train: ANS train; per XNLI pair_idx < 1245 the Arabic pair, `xnli_others_per_pair` of the
     seven other required languages (rotating) and one cross-lingual pair (premise and hypothesis in
     two different XNLI languages, by hash); FarsTail and SICK train, capped.
     select: ANS dev, XNLI-ar pair_idx >= 1245, `farstail_select` FarsTail dev.
     report (never used for selection or temperature): XNLI pair_idx >= 1245 with pair_idx %
     `report_every` == 0 in the seven other languages and cross-lingual ar->en / en->ar; SICK trial;
-    the rest of FarsTail dev is left out to save time."""
+    the rest of FarsTail dev is left out to save time.
+    unrelated (`unrelated` train, `unrelated_report` report, source "unrelated", label neutral): a
+    premise paired with the hypothesis of a pair from another premise group, drawn by id hash from
+    the same split (train from train, report from select + report), at the end of each list."""
     ans = lambda name: [dict(r, label=task_data.ANS_STANCE[r["label"]])
                         for r in read_jsonl(os.path.join(data, "ans", name))]
     xnli = {lang: {r["pair_idx"]: r for r in read_jsonl(os.path.join(data, "xnli_dev", f"dev_{lang}.jsonl"))}
@@ -70,8 +102,13 @@ def stance_plan(data, farstail_cap=1000, sick_cap=1000, xnli_others_per_pair=1, 
     sick = read_jsonl(os.path.join(data, "sick", "train_trial.jsonl"))
     train += [_pair("sick", r) for r in _cap([r for r in sick if r["split"] == "train"], sick_cap)]
     report += [_pair("sick", r) for r in sick if r["split"] == "trial"]
+    if unrelated:
+        train += _unrelated(train, train, unrelated, "unrelated", xnli["en"])
+    if unrelated_report:
+        report += _unrelated(select + report, select + report, unrelated_report, "unrelated-dev", xnli["en"])
     caps = dict(farstail_cap=farstail_cap, sick_cap=sick_cap, xnli_others_per_pair=xnli_others_per_pair,
-                report_every=report_every, farstail_select=farstail_select,
+                report_every=report_every, farstail_select=farstail_select, unrelated=unrelated,
+                unrelated_report=unrelated_report,
                 farstail_dev="the farstail_select rows with the smallest sha256(id)")
     return train, select, report, caps
 

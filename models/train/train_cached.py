@@ -50,6 +50,9 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--pooling", default="mean", choices=["mean", "segments"],
                    help="sequence heads: mean over the mask, or [a, b, |a-b|, a*b] of the two texts' means")
+    p.add_argument("--class-balance", type=float, default=0.0,
+                   help="sequence tasks: weight each training example n_s / (classes_s * n_sc) within its "
+                        "source s, capped at this value (0: unweighted)")
     p.add_argument("--targets", default=",".join(e5_heads.DEFAULT_TARGETS))
     p.add_argument("--cap", action="append", default=[], help="plan cap override, NAME=INT (see task_plans.py)")
     p.add_argument("--parity-examples", type=int, default=200)
@@ -74,7 +77,18 @@ def evaluate(task, examples, rows, logits, temperature=None):
     return dev_report.sequence_report(task, examples, logits, temperature)
 
 
-def train(model, args, states, segs, rows, rng, on_eval):
+def class_weights(examples, cap):
+    """Per example: n_s / (classes present in s * n_sc) within its source s, at most `cap`, so every
+    class of a source weighs the same (ANS is 64 % contradiction) without one rare class dominating."""
+    counts, per_src = {}, {}
+    for ex in examples:
+        counts[(ex.source, ex.label)] = counts.get((ex.source, ex.label), 0) + 1
+        per_src[ex.source] = per_src.get(ex.source, 0) + 1
+    classes = {s: sum(1 for (src, _) in counts if src == s) for s in per_src}
+    return [min(cap, per_src[ex.source] / (classes[ex.source] * counts[(ex.source, ex.label)])) for ex in examples]
+
+
+def train(model, args, states, segs, rows, rng, on_eval, weights=None):
     token = KIND[args.task] == "token"
     labels = [label for _, label in rows]
     lengths = [s.shape[0] for s in states]
@@ -100,7 +114,12 @@ def train(model, args, states, segs, rows, rng, on_eval):
             model.train()
             hidden, mask, lab = layer_cache.collate_states([states[j] for j in group], [labels[j] for j in group], token)
             seg = layer_cache.pad_segments([segs[j] for j in group], hidden.shape[1])
-            loss = loss_fn(layer_cache.top_forward(model, args.k, hidden, mask, seg), lab, KIND[args.task])
+            logits = layer_cache.top_forward(model, args.k, hidden, mask, seg)
+            if weights is None:
+                loss = loss_fn(logits, lab, KIND[args.task])
+            else:
+                w = torch.tensor([weights[j] for j in group])
+                loss = (torch.nn.functional.cross_entropy(logits, lab, reduction="none") * w).sum() / w.sum()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), 1.0)
@@ -166,10 +185,20 @@ def main():
     model.pooling = args.pooling
     if args.pooling == "segments":  # [a, b, |a-b|, a*b]: four times the hidden size
         model.head = torch.nn.Linear(4 * model.head.in_features, len(labels))
-    cache = lambda tag, rows: layer_cache.bottom_states(model, [ids for ids, _ in rows], args.k, args.cache_dir,
-                                                        f"{args.task}-{tag}-len{args.max_len}")
+    def cache(tag, rows, exs):
+        """Real and synthetic examples are cached apart, so adding synthetic pairs reuses the cache."""
+        out = [None] * len(rows)
+        for part, synthetic in (("", False), ("-synthetic", True)):
+            idx = [i for i, ex in enumerate(exs) if (ex.source in task_plans.SYNTHETIC) == synthetic]
+            if idx:
+                states = layer_cache.bottom_states(model, [rows[i][0] for i in idx], args.k, args.cache_dir,
+                                                   f"{args.task}-{tag}{part}-len{args.max_len}")
+                for i, st in zip(idx, states):
+                    out[i] = st
+        return out
     cache_t0 = time.time()
-    train_st, sel_st, rep_st = cache("train", train_rows), cache("select", sel_rows), cache("report", rep_rows)
+    train_st, sel_st, rep_st = (cache("train", train_rows, train_ex), cache("select", sel_rows, sel_ex),
+                                cache("report", rep_rows, rep_ex))
     cache_s = round(time.time() - cache_t0, 1)
     segs = lambda rows: [layer_cache.segments_of(ids) for ids, _ in rows]
     train_sg, sel_sg, rep_sg = segs(train_rows), segs(sel_rows), segs(rep_rows)
@@ -190,7 +219,8 @@ def main():
 
     n_train = sum(p.numel() for p in model.trainable_parameters())
     print(f"trainable parameters: {n_train}", flush=True)
-    run = train(model, args, train_st, train_sg, train_rows, rng, on_eval)
+    weights = class_weights(train_ex, args.class_balance) if args.class_balance and KIND[args.task] == "sequence" else None
+    run = train(model, args, train_st, train_sg, train_rows, rng, on_eval, weights)
     with torch.no_grad():
         for n, p in model.named_parameters():
             if n in best["state"]:
