@@ -21,12 +21,14 @@ for step in $steps; do
     claim) timed claim "$PY" train_cached.py --task claim "${common[@]}" --out ../heads/claim \
               --k 9 --max-len 96 --epochs 1 --evals-per-epoch 3 ;;
     ner) timed ner "$PY" train_cached.py --task ner "${common[@]}" --out ../heads/ner \
-              --k 9 --max-len 128 --epochs 3 --evals-per-epoch 1 --lr 5e-4 --head-lr 5e-3 ;;
+              --k 9 --max-len 128 --epochs 6 --evals-per-epoch 1 --lr 5e-4 --head-lr 5e-3 ;;
     baselines)
       timed baseline-stance "$PY" baseline_lr.py --task stance --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
               --out ../heads/stance/baseline_lr.json --max-train 2000
       timed baseline-claim "$PY" baseline_lr.py --task claim --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
-              --out ../heads/claim/baseline_lr.json --max-train 2000 --max-len 96 ;;
+              --out ../heads/claim/baseline_lr.json --max-train 2000 --max-len 96
+      timed baseline-ner "$PY" baseline_lr.py --task ner --e5 "$E5" --tokenizer "$TOK" --data "$DATA" \
+              --out ../heads/ner/baseline_lr.json --max-len 128 ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac
 done
