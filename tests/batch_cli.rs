@@ -35,6 +35,7 @@ fn an_archive_is_scored_once_per_article_with_bad_records_reported() {
     let output = dir.path().join("scores.jsonl");
     let batch = || {
         let mut cmd = Command::cargo_bin("qawl").expect("binary");
+        cmd.env("QAWL_RULES_ONLY", "true");
         cmd.args(["batch", "--input"])
             .arg(&input)
             .arg("--output")

@@ -2,6 +2,9 @@
 //! building blocks. The domain lives in `qawl-core`; this crate only adapts it to the wire.
 
 pub mod batch_analyzer;
+pub mod batch_client;
+pub mod batch_rows;
+mod batch_stream_session;
 pub mod cli;
 pub mod convert;
 pub mod error;

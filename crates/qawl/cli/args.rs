@@ -146,13 +146,21 @@ pub struct ExtractArgs {
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Articles: a JSONL file (`{"id", "text", "lang"?, "targets"?}` per line), a folder of
-    /// *.jsonl files, or - for stdin.
+    /// Articles: a JSONL file (`{"id", "text", "lang"?, "targets"?}` per line), a Parquet file
+    /// (columns id, text, lang?, targets?), a folder of *.jsonl / *.parquet files, or - for stdin.
     #[arg(long)]
     pub input: PathBuf,
-    /// JSONL output, exactly one line per input article; a checkpoint is kept beside it.
+    /// Output: JSONL, exactly one line per input article, or *.parquet, one row per claim × stance;
+    /// a checkpoint is kept beside it.
     #[arg(long)]
     pub output: PathBuf,
+    /// JSONL output with the Parquet rows (one per claim × stance) instead of one line per article.
+    #[arg(long)]
+    pub flatten: bool,
+    /// Send the articles to this qawl server over ExtractStream instead of analysing in-process
+    /// (repeatable: the load is balanced across the servers).
+    #[arg(long = "server", value_name = "URL")]
+    pub servers: Vec<String>,
     /// Bad records with reasons and line numbers (default: OUTPUT with .errors.jsonl).
     #[arg(long)]
     pub errors: Option<PathBuf>,
@@ -168,6 +176,10 @@ pub struct BatchArgs {
     /// A target for records that name none, as ID=PROPOSITION (repeatable).
     #[arg(long = "target", value_name = "ID=PROPOSITION", value_parser = parse_target)]
     pub targets: Vec<(String, String)>,
+    /// Targets for records that name none, from a JSON array or JSONL of {"id", "proposition"}
+    /// (added to any --target).
+    #[arg(long = "targets", value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
