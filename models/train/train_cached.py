@@ -50,6 +50,8 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--pooling", default="mean", choices=["mean", "segments"],
                    help="sequence heads: mean over the mask, or [a, b, |a-b|, a*b] of the two texts' means")
+    p.add_argument("--oversample", action="append", default=[],
+                   help="SOURCE=N: every epoch sees each training example of SOURCE N times")
     p.add_argument("--class-balance", type=float, default=0.0,
                    help="sequence tasks: weight each training example n_s / (classes_s * n_sc) within its "
                         "source s, capped at this value (0: unweighted)")
@@ -88,11 +90,12 @@ def class_weights(examples, cap):
     return [min(cap, per_src[ex.source] / (classes[ex.source] * counts[(ex.source, ex.label)])) for ex in examples]
 
 
-def train(model, args, states, segs, rows, rng, on_eval, weights=None):
+def train(model, args, states, segs, rows, rng, on_eval, weights=None, epoch_order=None):
     token = KIND[args.task] == "token"
     labels = [label for _, label in rows]
     lengths = [s.shape[0] for s in states]
-    steps_per_epoch = (len(states) + args.batch_size - 1) // args.batch_size
+    epoch_order = epoch_order or list(range(len(states)))  # one epoch's example indices (repeats allowed)
+    steps_per_epoch = (len(epoch_order) + args.batch_size - 1) // args.batch_size
     total = steps_per_epoch * args.epochs
     eval_at = {round(steps_per_epoch * e / args.evals_per_epoch) for e in range(1, args.evals_per_epoch * args.epochs + 1)}
     head = list(model.head.parameters())
@@ -104,7 +107,7 @@ def train(model, args, states, segs, rows, rng, on_eval, weights=None):
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     step, start, cpu0, losses = 0, time.time(), time.process_time(), []
     for _ in range(args.epochs):
-        order = list(range(len(states)))
+        order = list(epoch_order)
         rng.shuffle(order)
         window = args.batch_size * 50
         order = [j for w in range(0, len(order), window) for j in sorted(order[w:w + window], key=lengths.__getitem__)]
@@ -132,7 +135,7 @@ def train(model, args, states, segs, rows, rng, on_eval, weights=None):
                       f"{(time.time() - start) / step:.2f} s/step wall, "
                       f"{(time.process_time() - cpu0) / step:.2f} s/step CPU", flush=True)
             if step in eval_at or step == total:
-                on_eval(step, min(step * args.batch_size, len(states) * args.epochs), step / steps_per_epoch)
+                on_eval(step, min(step * args.batch_size, len(epoch_order) * args.epochs), step / steps_per_epoch)
     return dict(steps=step, seconds=round(time.time() - start, 1),
                 cpu_seconds=round(time.process_time() - cpu0, 1), final_loss=float(np.mean(losses[-args.log_every:])))
 
@@ -220,7 +223,9 @@ def main():
     n_train = sum(p.numel() for p in model.trainable_parameters())
     print(f"trainable parameters: {n_train}", flush=True)
     weights = class_weights(train_ex, args.class_balance) if args.class_balance and KIND[args.task] == "sequence" else None
-    run = train(model, args, train_st, train_sg, train_rows, rng, on_eval, weights)
+    repeat = {kv.split("=")[0]: int(kv.split("=")[1]) for kv in args.oversample}
+    epoch_order = [i for i, ex in enumerate(train_ex) for _ in range(repeat.get(ex.source, 1))]
+    run = train(model, args, train_st, train_sg, train_rows, rng, on_eval, weights, epoch_order)
     with torch.no_grad():
         for n, p in model.named_parameters():
             if n in best["state"]:
