@@ -8,8 +8,12 @@ use assert_cmd::cargo::CommandCargoExt;
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
+/// The binary with the rule stages only: these tests are about the command line, not the
+/// models (tests/extract_models.rs runs the models).
 fn qawl() -> AssertCommand {
-    AssertCommand::cargo_bin("qawl").expect("binary built")
+    let mut command = AssertCommand::cargo_bin("qawl").expect("binary built");
+    command.env("QAWL_RULES_ONLY", "1");
+    command
 }
 
 #[test]
@@ -91,7 +95,7 @@ fn serve_answers_health_then_stops_cleanly_on_sigterm() {
             "127.0.0.1:0",
             "--metrics-addr",
             "off",
-            "--offline",
+            "--rules-only",
         ])
         .env("QAWL_LOG", "info")
         .stderr(Stdio::piped())

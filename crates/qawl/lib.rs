@@ -5,6 +5,7 @@ pub mod batch_analyzer;
 pub mod batch_client;
 pub mod batch_rows;
 mod batch_stream_session;
+mod bundled_heads;
 pub mod cli;
 pub mod convert;
 pub mod error;

@@ -1,11 +1,17 @@
 //! Assembles the pipeline from the stages this build has. A stage that is not built stays `None`,
 //! and requests that need it get UNIMPLEMENTED (see qawl-core's `Pipeline`).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
 use qawl_attribution::{RuleAttributor, RuleSegmenter, ScriptLanguageDetector};
 use qawl_core::Pipeline;
+use qawl_encoder::{FileState, HeadFiles, HeadedEncoder, ModelRole, ModelStore, RuntimeOptions};
+use qawl_engine::EngineConfig;
+use qawl_heads::HeadsRuntime;
 
+use crate::bundled_heads::{bundled_heads, HEAD_TASKS};
 use crate::proto::v1 as pb;
 
 /// The pipeline and the models behind it, as `Info` reports them.
@@ -13,6 +19,8 @@ use crate::proto::v1 as pb;
 pub struct LoadedPipeline {
     pub pipeline: Pipeline,
     pub models: Vec<pb::ModelInfo>,
+    /// The model runtime, when the heads are loaded (health follows its engine).
+    pub heads: Option<HeadsRuntime>,
 }
 
 /// The rule stages: language detection, segmentation and attribution (no model needed).
@@ -21,15 +29,126 @@ pub fn rule_pipeline() -> Pipeline {
         detector: Some(Arc::new(ScriptLanguageDetector::default())),
         segmenter: Some(Arc::new(RuleSegmenter::default())),
         attributor: Some(Arc::new(RuleAttributor::default())),
+        name_tagger: None,
         claim_scorer: None,
         stance_scorer: None,
     }
 }
 
-/// Builds the default pipeline: the rule stages; model-backed scorers join when loaded.
-pub fn default_pipeline() -> LoadedPipeline {
-    LoadedPipeline {
-        pipeline: rule_pipeline(),
-        models: Vec::new(),
+/// Where the models come from and how they run.
+#[derive(Debug, Clone)]
+pub struct ModelSetup {
+    /// The folder with the fetched encoder and tokenizer.
+    pub store: ModelStore,
+    /// A folder with `stance/`, `claim/`, `ner/` head folders replacing the built-in heads.
+    pub heads_dir: Option<PathBuf>,
+    /// Device and precision.
+    pub runtime: RuntimeOptions,
+    /// Batching and admission limits of the model engine.
+    pub engine: EngineConfig,
+}
+
+impl ModelSetup {
+    /// The built-in heads on the CPU in f32, with the engine's default limits.
+    pub fn new(store: ModelStore) -> Self {
+        Self {
+            store,
+            heads_dir: None,
+            runtime: RuntimeOptions::default(),
+            engine: EngineConfig::new("heads"),
+        }
     }
+}
+
+/// The rule stages plus the trained heads on the e5 encoder: the speaker tagger (names as a
+/// signal for attribution), the claim scorer and the stance scorer.
+/// Blocking: loads and dequantizes the encoder (about a second in a release build).
+pub fn model_pipeline(setup: &ModelSetup) -> anyhow::Result<LoadedPipeline> {
+    let files = setup
+        .store
+        .default_files()
+        .context("the default model is not in the models folder; run `qawl models fetch`")?;
+    let pin = setup
+        .store
+        .manifest()
+        .entry(ModelRole::Encoder)
+        .map(|entry| entry.sha256.clone())
+        .context("the model manifest has no encoder")?;
+    let heads = match &setup.heads_dir {
+        Some(dir) => HEAD_TASKS
+            .iter()
+            .map(|task| HeadFiles::from_folder(&dir.join(task)))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => bundled_heads(),
+    };
+    let encoder = HeadedEncoder::load(
+        &files.encoder,
+        &files.tokenizer,
+        &pin,
+        &heads,
+        setup.runtime,
+    )
+    .context("cannot load the encoder and its heads")?;
+    let runtime = HeadsRuntime::start(encoder, setup.engine.clone())?;
+    let pipeline = Pipeline {
+        name_tagger: Some(Arc::new(runtime.speaker_tagger()?)),
+        claim_scorer: Some(Arc::new(runtime.claim_scorer()?)),
+        stance_scorer: Some(Arc::new(runtime.stance_scorer()?)),
+        ..rule_pipeline()
+    };
+    let mut models = model_infos(&setup.store, true)?;
+    models.extend(heads.iter().zip(HEAD_TASKS).map(|(files, task)| {
+        let manifest = runtime
+            .encoder()
+            .manifest(runtime.encoder().head_index(task).unwrap_or(usize::MAX));
+        let sha256 = manifest
+            .map(|m| m.weights_sha256.clone())
+            .unwrap_or_default();
+        pb::ModelInfo {
+            role: if task == "ner" {
+                "speaker_tagger"
+            } else {
+                task
+            }
+            .to_string(),
+            id: format!("qawl/{task} (LoRA on multilingual-e5-small)"),
+            revision: files.origin.display().to_string(),
+            sha256,
+            loaded: true,
+            present: true,
+        }
+    }));
+    Ok(LoadedPipeline {
+        pipeline,
+        models,
+        heads: Some(runtime),
+    })
+}
+
+/// The rule stages only; the model files are listed as they are on disk, not loaded.
+pub fn rules_only_pipeline(store: &ModelStore) -> anyhow::Result<LoadedPipeline> {
+    Ok(LoadedPipeline {
+        pipeline: rule_pipeline(),
+        models: model_infos(store, false)?,
+        heads: None,
+    })
+}
+
+/// The pinned model files and whether each is on disk with its pinned hash.
+pub fn model_infos(store: &ModelStore, loaded: bool) -> anyhow::Result<Vec<pb::ModelInfo>> {
+    let status = store.status().context("cannot check the models folder")?;
+    Ok(status
+        .into_iter()
+        .map(|file| {
+            let present = file.state == FileState::Verified;
+            pb::ModelInfo {
+                role: file.entry.role.to_string(),
+                id: file.entry.upstream.clone(),
+                revision: file.entry.revision.clone(),
+                sha256: file.entry.sha256.clone(),
+                loaded: loaded && present,
+                present,
+            }
+        })
+        .collect())
 }

@@ -1,7 +1,10 @@
 //! The attributor: runs mentions, cues, sources and coreference over the sentences in order and
 //! assembles claims and speakers.
 
-use qawl_core::{Attribution, Attributor, ClaimKind, Language, Sentence, SentenceKind, Span};
+use qawl_core::{
+    Attribution, Attributor, ClaimKind, Language, NameKind, Sentence, SentenceKind, Span,
+    TaggedName,
+};
 
 use crate::claims::{assemble, sentence_claims, Draft};
 use crate::coreference::Registry;
@@ -58,6 +61,23 @@ impl Default for RuleAttributor {
 
 impl Attributor for RuleAttributor {
     fn attribute(&self, text: &str, language: Language, sentences: &[Sentence]) -> Attribution {
+        self.attribute_with_names(text, language, sentences, &[])
+    }
+
+    /// Person names from a tagger count as names where the rules would accept a known given
+    /// name (see `mention::is_name_start`): the way to names the lexicons do not list.
+    fn attribute_with_names(
+        &self,
+        text: &str,
+        language: Language,
+        sentences: &[Sentence],
+        names: &[TaggedName],
+    ) -> Attribution {
+        let people: Vec<Span> = names
+            .iter()
+            .filter(|name| name.kind == NameKind::Person)
+            .map(|name| name.span)
+            .collect();
         let lexicon = self.lexicons.get(language);
         let gazetteer = &self.gazetteers[Self::index(language)];
         let given_names = &self.given_names[Self::index(language)];
@@ -73,6 +93,7 @@ impl Attributor for RuleAttributor {
                 lexicon,
                 gazetteer,
                 given_names,
+                &people,
                 &registry,
             );
             // Named places, organisations and people are entities wherever they appear.
@@ -118,6 +139,7 @@ fn parse<'a>(
     lexicon: &'a Lexicon,
     gazetteer: &'a Gazetteer,
     given_names: &'a PhraseSet,
+    people: &[Span],
     registry: &Registry<'_>,
 ) -> Parsed<'a> {
     let words = Words::new(text, span, lexicon, given_names);
@@ -149,6 +171,7 @@ fn parse<'a>(
             Language::Arabic | Language::Persian | Language::Urdu | Language::Hebrew
         ),
         cue_words: &cue_words,
+        tagged_people: people,
     };
     let mut mentions = mention::detect(&words, &cx);
     // A surname can follow its full name within one sentence: look again knowing the new names.

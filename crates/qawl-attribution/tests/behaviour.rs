@@ -115,3 +115,59 @@ fn the_headline_is_a_claim_in_the_outlets_voice() {
     assert_eq!(found[0].2, ClaimKind::Headline);
     assert_eq!(found[0].0, "");
 }
+
+/// (speaker name, speaker kind) of every claim, with tagged names as a signal.
+fn speakers_with_names(
+    text: &str,
+    language: Language,
+    names: &[qawl_core::TaggedName],
+) -> Vec<(String, qawl_core::SpeakerKind)> {
+    let segmenter = RuleSegmenter::default();
+    let result = RuleAttributor::default().attribute_with_names(
+        text,
+        language,
+        &segmenter.segment(text, language),
+        names,
+    );
+    result
+        .claims
+        .iter()
+        .filter_map(|c| c.speaker)
+        .map(|i| {
+            (
+                result.speakers[i].canonical_name.clone(),
+                result.speakers[i].kind,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_tagged_person_name_the_lexicons_lack_becomes_the_speaker() {
+    // "Gotschalk" is in no given-name list: the rules alone cannot tell it is a person.
+    let text = "قال برند جوتشولك إن السوق ما زال يفتقر إلى الخطوط الواضحة.";
+    let start = text.find("برند").expect("name");
+    let end = text.find(" إن").expect("cue");
+    let tagged = [qawl_core::TaggedName {
+        kind: qawl_core::NameKind::Person,
+        span: qawl_core::Span::new(start, end),
+        score: 0.9,
+    }];
+    let with = speakers_with_names(text, Language::Arabic, &tagged);
+    assert_eq!(
+        with,
+        [("برند جوتشولك".to_string(), qawl_core::SpeakerKind::Person)],
+        "with the tagger"
+    );
+    let without = speakers_with_names(text, Language::Arabic, &[]);
+    assert_ne!(
+        without, with,
+        "without the tagger the rules should not find this name"
+    );
+    // Names of places and organisations do not make people.
+    let place = [qawl_core::TaggedName {
+        kind: qawl_core::NameKind::Location,
+        ..tagged[0]
+    }];
+    assert_eq!(speakers_with_names(text, Language::Arabic, &place), without);
+}

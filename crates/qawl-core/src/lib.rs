@@ -3,6 +3,7 @@
 
 mod analysis;
 mod language;
+mod names;
 mod pipeline;
 mod span;
 mod stance;
@@ -11,6 +12,7 @@ pub use analysis::{
     Analysis, Attribution, Claim, ClaimKind, Sentence, SentenceKind, Speaker, SpeakerKind,
 };
 pub use language::{Language, UnknownLanguage};
+pub use names::{NameKind, NameTagger, TaggedName};
 pub use pipeline::{
     Attributor, ClaimScorer, LanguageDetector, Pipeline, PipelineError, PipelineOutput,
     SentenceSegmenter, StageName, StageTimings, StanceScorer, Target, HEADLINE_TARGET_ID,

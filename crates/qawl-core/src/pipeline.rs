@@ -5,7 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{Analysis, Attribution, Language, Sentence, SentenceKind, Stance, StanceProbabilities};
+use crate::{
+    Analysis, Attribution, Language, NameTagger, Sentence, SentenceKind, Stance,
+    StanceProbabilities, TaggedName,
+};
 
 /// A proposition the caller tracks, e.g. `halt` = "Iran agrees to stop enriching uranium."
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,19 @@ pub trait SentenceSegmenter: Send + Sync {
 /// Finds claims, their cues and their speakers in segmented text. Pure and deterministic.
 pub trait Attributor: Send + Sync {
     fn attribute(&self, text: &str, language: Language, sentences: &[Sentence]) -> Attribution;
+
+    /// The same, with names a tagger found as an extra signal; an attributor that has no use
+    /// for them ignores them.
+    fn attribute_with_names(
+        &self,
+        text: &str,
+        language: Language,
+        sentences: &[Sentence],
+        names: &[TaggedName],
+    ) -> Attribution {
+        let _ = names;
+        self.attribute(text, language, sentences)
+    }
 }
 
 /// Guesses the language of a text when the caller gives no hint.
@@ -55,6 +71,7 @@ pub trait StanceScorer: Send + Sync {
 pub enum StageName {
     LanguageDetection,
     Segment,
+    NameTagging,
     Attribute,
     ClaimScore,
     Stance,
@@ -65,6 +82,7 @@ impl StageName {
         match self {
             StageName::LanguageDetection => "language_detection",
             StageName::Segment => "segment",
+            StageName::NameTagging => "name_tagging",
             StageName::Attribute => "attribute",
             StageName::ClaimScore => "claim_score",
             StageName::Stance => "stance",
@@ -125,6 +143,8 @@ pub struct Pipeline {
     pub detector: Option<Arc<dyn LanguageDetector>>,
     pub segmenter: Option<Arc<dyn SentenceSegmenter>>,
     pub attributor: Option<Arc<dyn Attributor>>,
+    /// Optional: names for the attributor to use as a signal.
+    pub name_tagger: Option<Arc<dyn NameTagger>>,
     pub claim_scorer: Option<Arc<dyn ClaimScorer>>,
     pub stance_scorer: Option<Arc<dyn StanceScorer>>,
 }
@@ -135,6 +155,7 @@ impl fmt::Debug for Pipeline {
             .field("detector", &self.detector.is_some())
             .field("segmenter", &self.segmenter.is_some())
             .field("attributor", &self.attributor.is_some())
+            .field("name_tagger", &self.name_tagger.is_some())
             .field("claim_scorer", &self.claim_scorer.is_some())
             .field("stance_scorer", &self.stance_scorer.is_some())
             .finish()
@@ -180,11 +201,18 @@ impl Pipeline {
             .attributor
             .as_ref()
             .ok_or(PipelineError::Unimplemented(StageName::Attribute))?;
+        let mut names = Vec::new();
+        if let Some(tagger) = &self.name_tagger {
+            let started = Instant::now();
+            names = tagger.tag(text, &sentences).await?;
+            timings.0.push((StageName::NameTagging, started.elapsed()));
+            models.push(tagger.model_id());
+        }
         let started = Instant::now();
         let Attribution {
             mut claims,
             speakers,
-        } = attributor.attribute(text, language, &sentences);
+        } = attributor.attribute_with_names(text, language, &sentences, &names);
         timings.0.push((StageName::Attribute, started.elapsed()));
 
         if let Some(scorer) = &self.claim_scorer {

@@ -30,6 +30,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Measure encoder throughput (pairs/s at several batch sizes), cold start and peak memory.
     Bench(BenchArgs),
+    /// Score a labelled dev/test file with a head and print its metrics.
+    Eval(super::eval::EvalArgs),
 }
 
 /// Where the model files live.
@@ -38,6 +40,23 @@ pub struct ModelDirArgs {
     /// Models folder (downloaded weights; git-ignored).
     #[arg(long, env = "QAWL_MODELS_DIR", default_value = qawl_encoder::DEFAULT_MODELS_DIR)]
     pub models_dir: PathBuf,
+}
+
+/// Which models the analysis pipeline loads.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub dir: ModelDirArgs,
+    /// A folder with stance/, claim/ and ner/ heads (manifest.json + model.safetensors each) to
+    /// use instead of the built-in ones.
+    #[arg(long, env = "QAWL_HEADS_DIR")]
+    pub heads_dir: Option<PathBuf>,
+    /// Do not fetch missing model files; fail when they are absent.
+    #[arg(long, env = "QAWL_OFFLINE")]
+    pub offline: bool,
+    /// Only the rule stages (speakers and claims, no claim scores, no stances): no model needed.
+    #[arg(long, env = "QAWL_RULES_ONLY")]
+    pub rules_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,11 +104,8 @@ pub struct ServeArgs {
     /// Articles of one ExtractStream analysed at once.
     #[arg(long, env = "QAWL_STREAM_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub stream_concurrency: u16,
-    /// Do not fetch missing model files at start-up; serve with what is present.
-    #[arg(long, env = "QAWL_OFFLINE")]
-    pub offline: bool,
     #[command(flatten)]
-    pub dir: ModelDirArgs,
+    pub pipeline: PipelineArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -141,6 +157,8 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub language: Option<String>,
     #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
 }
 
@@ -181,6 +199,8 @@ pub struct BatchArgs {
     #[arg(long = "targets", value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
     #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
 }
 
@@ -190,7 +210,7 @@ pub struct InfoArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     #[command(flatten)]
-    pub dir: ModelDirArgs,
+    pub pipeline: PipelineArgs,
 }
 
 fn parse_target(value: &str) -> Result<(String, String), String> {

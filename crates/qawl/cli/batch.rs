@@ -14,7 +14,6 @@ use super::CliError;
 use crate::batch_analyzer::InProcessAnalyzer;
 use crate::batch_client::{StreamAnalyzer, StreamOptions};
 use crate::batch_rows::ResponseRows;
-use crate::pipeline_factory::default_pipeline;
 use crate::service::QawlService;
 
 pub async fn run(args: BatchArgs) -> Result<(), CliError> {
@@ -32,7 +31,7 @@ pub async fn run(args: BatchArgs) -> Result<(), CliError> {
     config.default_targets = default_targets(&args)?;
 
     if args.servers.is_empty() {
-        let loaded = default_pipeline();
+        let loaded = super::pipeline::load(&args.pipeline).await?;
         let service = QawlService::new(loaded.pipeline, limits, loaded.models, 1);
         let summary = run_job(config, InProcessAnalyzer::new(service)).await?;
         eprintln!("{summary}");

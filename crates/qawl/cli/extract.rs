@@ -7,14 +7,13 @@ use anyhow::Context;
 use super::args::{ExtractArgs, OutputFormat};
 use super::CliError;
 use crate::error::ServiceError;
-use crate::pipeline_factory::default_pipeline;
 use crate::proto::v1 as pb;
 use crate::service::QawlService;
 
 pub async fn run(args: ExtractArgs) -> Result<(), CliError> {
     let text = read_article(&args)?;
     let limits = args.limits.limits();
-    let loaded = default_pipeline();
+    let loaded = super::pipeline::load(&args.pipeline).await?;
     let service = QawlService::new(loaded.pipeline, limits, loaded.models, 1);
     let request = pb::ExtractRequest {
         request_id: args.input.display().to_string(),

@@ -5,14 +5,11 @@ use anyhow::Context;
 use super::args::{InfoArgs, OutputFormat};
 use super::CliError;
 use crate::limits::Limits;
-use crate::pipeline_factory::default_pipeline;
 use crate::service::QawlService;
 
 pub async fn run(args: InfoArgs) -> Result<(), CliError> {
-    let loaded = default_pipeline();
-    let store = super::models::open_store(args.dir.models_dir.clone())?;
-    let models = super::models::model_infos(&store)?;
-    let info = QawlService::new(loaded.pipeline, Limits::default(), models, 1).info();
+    let loaded = super::pipeline::load(&args.pipeline).await?;
+    let info = QawlService::new(loaded.pipeline, Limits::default(), loaded.models, 1).info();
     match args.format {
         OutputFormat::Json => {
             let json = serde_json::to_string_pretty(&info).context("cannot render JSON")?;

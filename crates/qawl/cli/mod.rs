@@ -3,9 +3,11 @@
 mod args;
 mod batch;
 mod bench;
+mod eval;
 mod extract;
 mod info;
 mod models;
+mod pipeline;
 mod serve;
 mod text_report;
 
@@ -46,5 +48,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Batch(args) => runtime.block_on(batch::run(args)),
         Command::Models(args) => runtime.block_on(models::run(args)),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Eval(args) => runtime.block_on(eval::run(args)),
     }
 }

@@ -7,7 +7,6 @@ use qawl_encoder::{FetchOutcome, FileState, ModelStore};
 
 use super::args::{ModelsArgs, ModelsCommand};
 use super::CliError;
-use crate::proto::v1 as pb;
 
 pub async fn run(args: ModelsArgs) -> Result<(), CliError> {
     let store = open_store(args.dir.models_dir.clone())?;
@@ -44,23 +43,6 @@ pub async fn fetch(store: ModelStore) -> Result<FetchOutcome, CliError> {
         .context("model fetch task failed")?
         .context("cannot fetch the default model")?;
     Ok(outcome)
-}
-
-/// The pinned models and whether each is on disk with its pinned hash, as `Info` reports them.
-pub fn model_infos(store: &ModelStore) -> Result<Vec<pb::ModelInfo>, CliError> {
-    let status = store.status().context("cannot check the models folder")?;
-    Ok(status
-        .into_iter()
-        .map(|file| pb::ModelInfo {
-            role: file.entry.role.to_string(),
-            id: file.entry.upstream.clone(),
-            revision: file.entry.revision.clone(),
-            sha256: file.entry.sha256.clone(),
-            // No served stage runs the encoder yet: present is not loaded.
-            loaded: false,
-            present: file.state == FileState::Verified,
-        })
-        .collect())
 }
 
 fn print_list(store: &ModelStore) -> Result<(), CliError> {

@@ -7,25 +7,17 @@ use tokio::net::TcpListener;
 
 use super::args::ServeArgs;
 use super::CliError;
-use crate::pipeline_factory::default_pipeline;
 use crate::server::{serve, shutdown_signal};
 use crate::service::QawlService;
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let metrics_addr = parse_metrics_addr(&args.metrics_addr)?;
     let limits = args.limits.limits();
-    let store = super::models::open_store(args.dir.models_dir.clone())?;
-    if args.offline {
-        tracing::info!("offline: serving with the model files present");
-    } else {
-        // First start: obtain the pinned default model (a no-op once verified).
-        super::models::fetch(store.clone()).await?;
-    }
-    let loaded = default_pipeline();
+    let loaded = super::pipeline::load(&args.pipeline).await?;
     let service = QawlService::new(
         loaded.pipeline,
         limits.clone(),
-        super::models::model_infos(&store)?,
+        loaded.models,
         usize::from(args.stream_concurrency),
     );
 

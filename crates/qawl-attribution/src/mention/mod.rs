@@ -68,6 +68,8 @@ pub struct MentionContext<'a> {
     pub cased: bool,
     /// For each word of the sentence, whether it belongs to a reporting cue.
     pub cue_words: &'a [bool],
+    /// Person names a tagger found (article byte spans); empty without a tagger.
+    pub tagged_people: &'a [Span],
 }
 
 /// Finds the mentions of a sentence, left to right, without overlaps.
@@ -198,7 +200,7 @@ pub(super) fn is_name_start(
     let Some(token) = words.tokens.get(i) else {
         return false;
     };
-    let given = words.find(words.given_names, i).is_some();
+    let given = words.find(words.given_names, i).is_some() || tagged_end(words, cx, i).is_some();
     // "علي" (Ali) and "على" (on) differ only in the dots of the final ya, which normalisation
     // folds; the dotted spelling of a given name is a name.
     let dotted_given = given && words.text[token.span.start..token.span.end].ends_with('\u{064A}');
@@ -212,9 +214,29 @@ pub(super) fn is_name_start(
     }
 }
 
+/// When a tagged person name starts in word `i` (a clitic may precede it), the end (exclusive)
+/// of its last word.
+fn tagged_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<usize> {
+    let word = words.tokens.get(i)?.span;
+    let name = cx
+        .tagged_people
+        .iter()
+        .find(|name| word.start <= name.start && name.start < word.end)?;
+    (i..words.len())
+        .take_while(|&k| words.span(k).start < name.end)
+        .last()
+        .map(|k| k + 1)
+}
+
 /// The end (exclusive) of the name that starts at word `i`.
 pub(super) fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
     let max = if cx.cased { 4 } else { 3 };
+    // A tagged name is taken whole, within the usual length.
+    if let Some(end) = tagged_end(words, cx, i) {
+        if end > i + 1 {
+            return end.min(i + max);
+        }
+    }
     let mut end = i + 1;
     // "Pannier-Runacher", "O'Leary": hyphens and an apostrophe after one capital join names.
     let joined = |k: usize| {

@@ -12,6 +12,7 @@ fn mentions(text: &str, language: Language) -> Vec<(String, String)> {
     let cue_words = vec![false; words.len()];
     let cx = MentionContext {
         cue_words: &cue_words,
+        tagged_people: &[],
         gazetteer: &gazetteer,
         known_surnames: &[],
         known_names: &[],
