@@ -48,8 +48,12 @@ with open(out, "w", encoding="utf-8") as f:
         f.write(json.dumps({"id": f"a{i:05d}-{path.stem}", "text": path.read_text(encoding="utf-8")}, ensure_ascii=False) + "\n")
 PY
 
-# articles/s from the summary line ("… in 12.3s (81.2 articles/s)") → articles/min.
-per_minute() { sed -n 's/.*(\([0-9.]*\) articles\/s).*/\1/p' | tail -1 | awk '{printf "%.0f", $1 * 60}'; }
+# articles/min from the summary line ("1000 articles, … in 12.3s (81.2 articles/s)"), computed
+# from the count and the seconds (the printed rate is rounded).
+per_minute() {
+    sed -n 's/^\([0-9]*\) articles,.* in \([0-9.]*\)s (.*/\1 \2/p' | tail -1 \
+        | awk '{ if ($2 > 0) printf "%.1f", $1 * 60 / $2; else print 0 }'
+}
 
 inprocess=$("$qawl" batch --input "$work/archive.jsonl" --output "$work/inprocess.jsonl" \
     --concurrency "$concurrency" "${pipeline[@]}" --offline 2>&1 | tee "$work/inprocess.log" | per_minute)
