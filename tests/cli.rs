@@ -12,7 +12,7 @@ use predicates::prelude::*;
 /// models (tests/extract_models.rs runs the models).
 fn qawl() -> AssertCommand {
     let mut command = AssertCommand::cargo_bin("qawl").expect("binary built");
-    command.env("QAWL_RULES_ONLY", "1");
+    command.env("QAWL_RULES_ONLY", "true");
     command
 }
 

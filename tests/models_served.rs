@@ -166,3 +166,78 @@ async fn every_claim_gets_a_score_and_a_stance_toward_the_headline() {
     };
     assert!((p(&alone, 0).contradicts - p(&batched, 1).contradicts).abs() < 1e-4);
 }
+
+#[test]
+fn eval_reports_metrics_and_writes_predictions_in_input_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("pairs.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"id": "p1", "premise": "إيران ترفض وقف تخصيب اليورانيوم", "hypothesis": "Iran agrees to stop enriching uranium.", "label": "contradicts"}"#,
+            "\n",
+            r#"{"id": "p2", "premise": "The talks ended in Muscat on Friday.", "hypothesis": "The weather was sunny.", "label": "neutral"}"#,
+            "\n",
+            r#"{"id": "p3", "premise": "Iran agreed to stop enriching uranium.", "hypothesis": "Iran agrees to stop enriching uranium.", "label": "entails"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    // A bad label is refused with its line before any model is loaded.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        r#"{"id": 1, "premise": "a", "hypothesis": "b", "label": "maybe"}"#,
+    )
+    .expect("write");
+    Command::cargo_bin("qawl")
+        .expect("binary")
+        .args(["eval", "stance", "--offline", "--input"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.jsonl:1:"));
+    if !model_present() {
+        return;
+    }
+    let predictions = dir.path().join("predictions.jsonl");
+    let output = Command::cargo_bin("qawl")
+        .expect("binary")
+        .env(MODELS_DIR_ENV, models_dir())
+        .args(["eval", "stance", "--offline", "--json", "--input"])
+        .arg(&input)
+        .arg("--predictions")
+        .arg(&predictions)
+        .output()
+        .expect("run qawl eval");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(report["examples"], 3);
+    let confusion: u64 = report["confusion"]
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .flat_map(|row| row.as_array().into_iter().flatten())
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert_eq!(confusion, 3, "every pair lands in the confusion matrix");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&predictions)
+        .expect("predictions")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    let ids: Vec<&str> = lines.iter().filter_map(|l| l["id"].as_str()).collect();
+    assert_eq!(ids, ["p1", "p2", "p3"]);
+    for line in &lines {
+        let p = &line["probabilities"];
+        let total: f64 = ["entails", "contradicts", "neutral"]
+            .iter()
+            .filter_map(|k| p[k].as_f64())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-4, "{line}");
+    }
+}
