@@ -57,11 +57,6 @@ impl TextTokenizer {
                 hint: "a tokenizer.json is required next to the model".into(),
             });
         }
-        if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
-            return Err(EncoderError::InvalidInput(format!(
-                "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
-            )));
-        }
         let mut tokenizer = Tokenizer::from_file(path).map_err(|e| error(e.to_string()))?;
         let pad_id = tokenizer
             .get_padding()
@@ -70,20 +65,13 @@ impl TextTokenizer {
             .or_else(|| tokenizer.token_to_id("[PAD]"))
             .unwrap_or(0);
         tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: max_tokens,
-                strategy: TruncationStrategy::LongestFirst,
-                stride: 0,
-                direction: TruncationDirection::Right,
-            }))
-            .map_err(|e| error(e.to_string()))?;
-        Ok(Self {
+        Self {
             tokenizer,
             path: path.to_path_buf(),
-            max_tokens,
+            max_tokens: 0,
             pad_id,
-        })
+        }
+        .with_max_tokens(max_tokens)
     }
 
     /// The same tokenizer with another truncation limit (e.g. the one a head was trained with).

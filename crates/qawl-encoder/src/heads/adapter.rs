@@ -88,15 +88,14 @@ pub(crate) fn verify(files: &HeadFiles, base_sha256: &str) -> Result<HeadManifes
     Ok(manifest)
 }
 
-/// Checks the files against the manifest and the base model, and merges the adapter into
-/// copies of the base weights it touches.
+/// Merges an adapter whose files [`verify`] accepted (giving `manifest`) into copies of the base
+/// weights it touches.
 pub(crate) fn load_adapter(
     files: &HeadFiles,
+    manifest: HeadManifest,
     base: &HashMap<String, Tensor>,
-    base_sha256: &str,
     hidden_size: usize,
 ) -> Result<LoadedAdapter> {
-    let manifest = verify(files, base_sha256)?;
     let weights_path = files.origin.join("model.safetensors");
     let corrupt = |reason: String| EncoderError::Corrupt {
         path: weights_path.clone(),

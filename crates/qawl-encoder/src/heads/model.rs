@@ -100,9 +100,10 @@ impl HeadedEncoder {
         if heads.is_empty() {
             return Err(EncoderError::InvalidInput("no head to load".into()));
         }
-        for files in heads {
-            verify(files, base_sha256)?;
-        }
+        let manifests = heads
+            .iter()
+            .map(|files| verify(files, base_sha256))
+            .collect::<Result<Vec<_>>>()?;
         let file = E5s1File::open(encoder)?;
         let config = file.bert_config();
         let base = file.bert_tensors()?;
@@ -116,7 +117,8 @@ impl HeadedEncoder {
 
         let adapters = heads
             .iter()
-            .map(|files| load_adapter(files, &base, base_sha256, config.hidden_size))
+            .zip(manifests)
+            .map(|(files, manifest)| load_adapter(files, manifest, &base, config.hidden_size))
             .collect::<Result<Vec<_>>>()?;
         let trunk_depth = adapters
             .iter()
