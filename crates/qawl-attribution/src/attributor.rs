@@ -65,7 +65,8 @@ impl Attributor for RuleAttributor {
     }
 
     /// Person names from a tagger count as names where the rules would accept a known given
-    /// name (see `mention::is_name_start`): the way to names the lexicons do not list.
+    /// name (see `mention::is_name_start`), and its organisation names as organisations where no
+    /// lexicon head noun marks one: the way to names the lexicons do not list.
     fn attribute_with_names(
         &self,
         text: &str,
@@ -73,11 +74,17 @@ impl Attributor for RuleAttributor {
         sentences: &[Sentence],
         names: &[TaggedName],
     ) -> Attribution {
-        let people: Vec<Span> = names
-            .iter()
-            .filter(|name| name.kind == NameKind::Person)
-            .map(|name| name.span)
-            .collect();
+        let tagged = |kind: NameKind| -> Vec<Span> {
+            names
+                .iter()
+                .filter(|name| name.kind == kind)
+                .map(|name| name.span)
+                .collect()
+        };
+        let tagged = TaggedSpans {
+            people: tagged(NameKind::Person),
+            organizations: tagged(NameKind::Organization),
+        };
         let lexicon = self.lexicons.get(language);
         let gazetteer = &self.gazetteers[Self::index(language)];
         let given_names = &self.given_names[Self::index(language)];
@@ -93,7 +100,7 @@ impl Attributor for RuleAttributor {
                 lexicon,
                 gazetteer,
                 given_names,
-                &people,
+                &tagged,
                 &registry,
             );
             // Named places, organisations and people are entities wherever they appear.
@@ -133,13 +140,19 @@ fn whole(sentence: usize, span: Span, kind: ClaimKind) -> Draft {
     }
 }
 
+/// Names a tagger found, by kind (article byte spans).
+struct TaggedSpans {
+    people: Vec<Span>,
+    organizations: Vec<Span>,
+}
+
 fn parse<'a>(
     text: &'a str,
     span: Span,
     lexicon: &'a Lexicon,
     gazetteer: &'a Gazetteer,
     given_names: &'a PhraseSet,
-    people: &[Span],
+    tagged: &TaggedSpans,
     registry: &Registry<'_>,
 ) -> Parsed<'a> {
     let words = Words::new(text, span, lexicon, given_names);
@@ -171,7 +184,8 @@ fn parse<'a>(
             Language::Arabic | Language::Persian | Language::Urdu | Language::Hebrew
         ),
         cue_words: &cue_words,
-        tagged_people: people,
+        tagged_people: &tagged.people,
+        tagged_organizations: &tagged.organizations,
     };
     let mut mentions = mention::detect(&words, &cx);
     // A surname can follow its full name within one sentence: look again knowing the new names.

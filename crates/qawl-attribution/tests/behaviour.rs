@@ -171,3 +171,26 @@ fn a_tagged_person_name_the_lexicons_lack_becomes_the_speaker() {
     }];
     assert_eq!(speakers_with_names(text, Language::Arabic, &place), without);
 }
+
+#[test]
+fn a_tagged_organisation_the_lexicons_lack_becomes_an_organisation_speaker() {
+    // "Novatek" has no head noun ("company", "ministry") the rules could recognise it by.
+    let text = "وقالت نوفاتيك إن إنتاج الغاز سيرتفع العام المقبل.";
+    let start = text.find("نوفاتيك").expect("name");
+    let tagged = [qawl_core::TaggedName {
+        kind: qawl_core::NameKind::Organization,
+        span: qawl_core::Span::new(start, start + "نوفاتيك".len()),
+        score: 0.8,
+    }];
+    let with = speakers_with_names(text, Language::Arabic, &tagged);
+    assert_eq!(
+        with,
+        [("نوفاتيك".to_string(), qawl_core::SpeakerKind::Organization)],
+        "with the tagger"
+    );
+    assert_ne!(
+        speakers_with_names(text, Language::Arabic, &[]),
+        with,
+        "without the tagger the rules should not know this organisation"
+    );
+}

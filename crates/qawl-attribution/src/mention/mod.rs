@@ -70,6 +70,8 @@ pub struct MentionContext<'a> {
     pub cue_words: &'a [bool],
     /// Person names a tagger found (article byte spans); empty without a tagger.
     pub tagged_people: &'a [Span],
+    /// Organisation names a tagger found (article byte spans); empty without a tagger.
+    pub tagged_organizations: &'a [Span],
 }
 
 /// Finds the mentions of a sentence, left to right, without overlaps.
@@ -88,6 +90,9 @@ pub fn detect(words: &Words<'_>, cx: &MentionContext<'_>) -> Vec<Mention> {
             mentions.push(person(words, i, end, None));
             i = end;
         } else if let Some(m) = organization(words, cx, i, &mut mentions) {
+            i = m.end;
+            mentions.push(m);
+        } else if let Some(m) = tagged_organization(words, cx, i) {
             i = m.end;
             mentions.push(m);
         } else if let Some(m) = capitalized_run(words, cx, i, &mut mentions) {
@@ -200,7 +205,8 @@ pub(super) fn is_name_start(
     let Some(token) = words.tokens.get(i) else {
         return false;
     };
-    let given = words.find(words.given_names, i).is_some() || tagged_end(words, cx, i).is_some();
+    let given = words.find(words.given_names, i).is_some()
+        || tagged_end(words, cx.tagged_people, i).is_some();
     // "علي" (Ali) and "على" (on) differ only in the dots of the final ya, which normalisation
     // folds; the dotted spelling of a given name is a name.
     let dotted_given = given && words.text[token.span.start..token.span.end].ends_with('\u{064A}');
@@ -214,12 +220,11 @@ pub(super) fn is_name_start(
     }
 }
 
-/// When a tagged person name starts in word `i` (a clitic may precede it), the end (exclusive)
-/// of its last word.
-fn tagged_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<usize> {
+/// When one of the `tagged` names starts in word `i` (a clitic may precede it), the end
+/// (exclusive) of its last word.
+fn tagged_end(words: &Words<'_>, tagged: &[Span], i: usize) -> Option<usize> {
     let word = words.tokens.get(i)?.span;
-    let name = cx
-        .tagged_people
+    let name = tagged
         .iter()
         .find(|name| word.start <= name.start && name.start < word.end)?;
     (i..words.len())
@@ -228,11 +233,26 @@ fn tagged_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<us
         .map(|k| k + 1)
 }
 
+/// An organisation the tagger named where the lexicons know no head noun for it ("نوفاتيك",
+/// "Greenpeace"): the tagger's span, cut to whole words, at most six.
+fn tagged_organization(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> Option<Mention> {
+    if is_function_word(words, i) || in_gazetteer(words, cx, i) {
+        return None;
+    }
+    let end = tagged_end(words, cx.tagged_organizations, i)?.min(i + 6);
+    Some(Mention {
+        span: Span::new(words.span(i).start, words.span(end - 1).end),
+        first: i,
+        end,
+        kind: MentionKind::Organization,
+    })
+}
+
 /// The end (exclusive) of the name that starts at word `i`.
 pub(super) fn name_end(words: &Words<'_>, cx: &MentionContext<'_>, i: usize) -> usize {
     let max = if cx.cased { 4 } else { 3 };
     // A tagged name is taken whole, within the usual length.
-    if let Some(end) = tagged_end(words, cx, i) {
+    if let Some(end) = tagged_end(words, cx.tagged_people, i) {
         if end > i + 1 {
             return end.min(i + max);
         }

@@ -13,6 +13,7 @@ fn mentions(text: &str, language: Language) -> Vec<(String, String)> {
     let cx = MentionContext {
         cue_words: &cue_words,
         tagged_people: &[],
+        tagged_organizations: &[],
         gazetteer: &gazetteer,
         known_surnames: &[],
         known_names: &[],
