@@ -42,4 +42,4 @@ pub use heads::{
     Pooling,
 };
 pub use manifest::{ModelEntry, ModelManifest, ModelRole};
-pub use tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};
+pub use tokenize::{EncodedText, EncodedWords, TextTokenizer, MAX_MODEL_TOKENS};

@@ -35,6 +35,15 @@ impl EncodedText {
     }
 }
 
+/// Words tokenized as given (no re-splitting): the token ids and where each word starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedWords {
+    /// Token ids, special and prefix tokens included.
+    pub ids: Vec<u32>,
+    /// For each input word, the index of its first sub-token; `None` when truncation cut it off.
+    pub first_tokens: Vec<Option<usize>>,
+}
+
 /// A Hugging Face `tokenizer.json` with explicit truncation and no padding (batches pad themselves).
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
@@ -145,6 +154,32 @@ impl TextTokenizer {
             type_ids: encoding.get_type_ids().to_vec(),
             offsets,
             truncated: !encoding.get_overflowing().is_empty(),
+        })
+    }
+
+    /// Encodes words that are already split (as token-classification corpora are), each one
+    /// word to the tokenizer, after the words of `prefix`: the way the NER head was trained, so a
+    /// word's tag is read from the same sub-token here as there.
+    pub fn encode_words(&self, words: &[&str], prefix: Option<&str>) -> Result<EncodedWords> {
+        let prefix_words: Vec<&str> = prefix.unwrap_or("").split_whitespace().collect();
+        let mut input = prefix_words.clone();
+        input.extend_from_slice(words);
+        let encoding = self
+            .tokenizer
+            .encode(input.as_slice(), true)
+            .map_err(|e| self.error(e.to_string()))?;
+        let mut first_tokens = vec![None; words.len()];
+        for (token, word) in encoding.get_word_ids().iter().enumerate() {
+            let Some(word) = word.and_then(|w| (w as usize).checked_sub(prefix_words.len())) else {
+                continue;
+            };
+            if let Some(first @ None) = first_tokens.get_mut(word) {
+                *first = Some(token);
+            }
+        }
+        Ok(EncodedWords {
+            ids: encoding.get_ids().to_vec(),
+            first_tokens,
         })
     }
 

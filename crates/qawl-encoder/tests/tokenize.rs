@@ -104,3 +104,15 @@ fn a_missing_tokenizer_is_named() {
         .unwrap_or_default();
     assert!(err.contains("/no/such/tokenizer.json"), "{err}");
 }
+
+#[test]
+fn pre_split_words_point_at_their_first_token_after_the_prefix() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let tokenizer = TextTokenizer::from_file(&write_tokenizer(dir.path())?, 5)?;
+    let words = ["the", "minister", "said", "talks"];
+    let encoded = tokenizer.encode_words(&words, Some("query: "))?;
+    // [CLS] query: the minister [SEP]: the limit of 5 cuts "said" and "talks".
+    assert_eq!(encoded.ids, [1, 4, 5, 6, 2]);
+    assert_eq!(encoded.first_tokens, [Some(2), Some(3), None, None]);
+    Ok(())
+}

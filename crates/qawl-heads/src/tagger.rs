@@ -49,7 +49,9 @@ impl SpeakerTagger {
         &self.labels
     }
 
-    /// The tag of every word of every text; `words[i]` are byte spans into `texts[i]`.
+    /// The tag of every word of every text; `words[i]` are byte spans into `texts[i]`. The words
+    /// go to the tokenizer as given (pre-split, as the head was trained), and each takes the tag
+    /// of its first sub-token.
     pub async fn tag_words(
         &self,
         texts: &[&str],
@@ -58,7 +60,14 @@ impl SpeakerTagger {
         let encoder = self.runtime.encoder();
         let encoded = texts
             .iter()
-            .map(|text| encoder.encode(self.head, text))
+            .zip(words)
+            .map(|(text, words)| {
+                let words: Vec<&str> = words
+                    .iter()
+                    .map(|w| w.slice(text).unwrap_or_default())
+                    .collect();
+                encoder.encode_words(self.head, &words)
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(tokenize_error(StageName::Attribute))?;
         let requests = encoded
@@ -75,12 +84,11 @@ impl SpeakerTagger {
         Ok(outputs
             .into_iter()
             .zip(&encoded)
-            .zip(words)
-            .map(|((output, encoded), words)| match output {
+            .map(|(output, encoded)| match output {
                 HeadOutput::Tokens { probabilities, .. } => {
-                    word_tags(words, &encoded.offsets, &probabilities)
+                    word_tags(&encoded.first_tokens, &probabilities)
                 }
-                HeadOutput::Sequence { .. } => vec![WordTag::default(); words.len()],
+                HeadOutput::Sequence { .. } => vec![WordTag::default(); encoded.first_tokens.len()],
             })
             .collect())
     }
@@ -139,19 +147,13 @@ pub struct WordTag {
 
 /// Each word's tag: the arg-max of its first sub-token's probabilities (`O` for a word the
 /// tokenizer cut off).
-fn word_tags(
-    words: &[Span],
-    offsets: &[(usize, usize)],
-    probabilities: &[Vec<f32>],
-) -> Vec<WordTag> {
-    words
+fn word_tags(first_tokens: &[Option<usize>], probabilities: &[Vec<f32>]) -> Vec<WordTag> {
+    first_tokens
         .iter()
-        .map(|word| {
-            offsets
-                .iter()
-                .zip(probabilities)
-                .find(|((start, end), _)| end > start && *start < word.end && *end > word.start)
-                .map_or(WordTag::default(), |(_, p)| argmax(p))
+        .map(|token| {
+            token
+                .and_then(|t| probabilities.get(t))
+                .map_or(WordTag::default(), |p| argmax(p))
         })
         .collect()
 }
@@ -279,16 +281,17 @@ mod tests {
     }
 
     #[test]
-    fn a_word_takes_the_tag_of_its_first_sub_token() {
-        // "Baghaei" split into two sub-tokens; the first says B-PER, the second O.
-        let words = [Span::new(0, 7)];
-        let offsets = [(0, 0), (0, 4), (4, 7), (0, 0)];
+    fn a_word_takes_the_tag_of_its_first_sub_token_and_a_cut_word_is_outside() {
+        // "Baghaei" split into sub-tokens 1 and 2: the first says B-PER, the second O. The
+        // second word was cut off by truncation.
         let p = |i: usize| {
             let mut v = vec![0.0; 7];
             v[i] = 1.0;
             v
         };
         let probabilities = [p(0), p(1), p(0), p(0)];
-        assert_eq!(word_tags(&words, &offsets, &probabilities)[0].label, 1);
+        let tags = word_tags(&[Some(1), None], &probabilities);
+        assert_eq!(tags[0].label, 1);
+        assert_eq!(tags[1], WordTag::default());
     }
 }

@@ -19,7 +19,7 @@ use crate::batch::TokenBatch;
 use crate::device::RuntimeOptions;
 use crate::e5s1::E5s1File;
 use crate::error::{EncoderError, Result};
-use crate::tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};
+use crate::tokenize::{EncodedText, EncodedWords, TextTokenizer, MAX_MODEL_TOKENS};
 
 /// What a head answers for one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +180,13 @@ impl HeadedEncoder {
     pub fn encode(&self, index: usize, text: &str) -> Result<EncodedText> {
         let head = self.head(index)?;
         head.tokenizer.encode(text, Some(&head.manifest.prefix))
+    }
+
+    /// Tokenizes pre-split words as head `index` was trained (its prefix as leading words).
+    pub fn encode_words(&self, index: usize, words: &[&str]) -> Result<EncodedWords> {
+        let head = self.head(index)?;
+        head.tokenizer
+            .encode_words(words, Some(&head.manifest.prefix))
     }
 
     /// Tokenizes a (premise, hypothesis) pair as `<s> prefix+premise </s></s> prefix+hypothesis </s>`.

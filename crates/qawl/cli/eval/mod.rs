@@ -193,7 +193,8 @@ async fn eval_ner(
     let bar = progress(records.len());
     let mut predicted: Vec<Vec<String>> = Vec::with_capacity(records.len());
     for chunk in records.chunks(CHUNK) {
-        // Words joined by single spaces; each word's span is where it landed.
+        // Words joined by single spaces (readable predictions); the tagger gets them back as
+        // pre-split words through their spans.
         let mut texts = Vec::with_capacity(chunk.len());
         let mut words = Vec::with_capacity(chunk.len());
         for record in chunk {
