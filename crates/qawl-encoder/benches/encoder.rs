@@ -1,9 +1,11 @@
-//! `cargo bench -p qawl-encoder`: e5-small throughput at batch 1, 8 and 32, cold start, peak RSS.
-//! Needs the fetched model (`qawl models fetch`; folder from QAWL_MODELS_DIR or models/cache).
+//! `cargo bench -p qawl-encoder`: e5-small throughput at batch 1, 8 and 32, stock candle
+//! `BertModel` and the fast forward side by side, with cold start, peak RSS and the share of the
+//! dense matmuls. Needs the fetched model (`qawl models fetch`; folder from QAWL_MODELS_DIR or
+//! models/cache).
 
 use std::path::PathBuf;
 
-use qawl_encoder::{run_benchmark, BenchSettings, ModelStore, MODELS_DIR_ENV};
+use qawl_encoder::{compare_forwards, BenchSettings, ModelStore, MODELS_DIR_ENV};
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::var_os(MODELS_DIR_ENV)
@@ -15,7 +17,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let files = ModelStore::new(&dir)?.default_files()?;
-    let report = run_benchmark(&files, &BenchSettings::default())?;
-    println!("{report}");
+    let comparison = compare_forwards(&files, &BenchSettings::default())?;
+    println!("{comparison}");
     Ok(())
 }

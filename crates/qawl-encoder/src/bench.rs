@@ -8,6 +8,7 @@ use crate::device::RuntimeOptions;
 use crate::embed::TextEncoder;
 use crate::error::{EncoderError, Result};
 use crate::fetch::DefaultModelFiles;
+use crate::forward::ForwardKind;
 use crate::tokenize::EncodedText;
 
 /// News sentences in the service's languages; each is paired with a target below.
@@ -68,6 +69,8 @@ pub struct BenchRow {
 pub struct BenchReport {
     /// Device and precision measured.
     pub runtime: RuntimeOptions,
+    /// The implementation that ran (after falling back to candle where the fast one can't).
+    pub forward: ForwardKind,
     /// Cold start: reading, dequantizing and building the model and tokenizer.
     pub load_time: Duration,
     /// Mean tokens per pair, special tokens included.
@@ -76,19 +79,32 @@ pub struct BenchReport {
     pub tokenize_pairs_per_second: f64,
     /// One row per batch size.
     pub rows: Vec<BenchRow>,
-    /// Peak resident set size of this process (`VmHWM`), where the OS reports it.
+    /// Peak resident set size of this process (`VmHWM`), where the OS reports it; since this
+    /// implementation's load where the OS lets the peak be reset (Linux).
     pub peak_rss_bytes: Option<u64>,
 }
 
-/// Loads e5-small from `files` and measures it.
+/// Loads e5-small from `files` in the implementation [`ForwardKind::from_env`] names, and
+/// measures it.
 pub fn run_benchmark(files: &DefaultModelFiles, settings: &BenchSettings) -> Result<BenchReport> {
+    run_benchmark_with(files, settings, ForwardKind::from_env()?)
+}
+
+/// Loads e5-small from `files` in implementation `kind`, and measures it.
+pub fn run_benchmark_with(
+    files: &DefaultModelFiles,
+    settings: &BenchSettings,
+    kind: ForwardKind,
+) -> Result<BenchReport> {
     if settings.batch_sizes.contains(&0) {
         return Err(EncoderError::InvalidInput(
             "batch sizes must be positive".into(),
         ));
     }
+    reset_peak_rss();
     let started = Instant::now();
-    let encoder = TextEncoder::load_e5(&files.encoder, &files.tokenizer, settings.runtime)?;
+    let encoder =
+        TextEncoder::load_e5_with(&files.encoder, &files.tokenizer, settings.runtime, kind)?;
     let load_time = started.elapsed();
 
     let started = Instant::now();
@@ -108,6 +124,7 @@ pub fn run_benchmark(files: &DefaultModelFiles, settings: &BenchSettings) -> Res
         .collect::<Result<Vec<_>>>()?;
     Ok(BenchReport {
         runtime: settings.runtime,
+        forward: kind.resolve(settings.runtime),
         load_time,
         mean_pair_tokens,
         tokenize_pairs_per_second,
@@ -143,6 +160,13 @@ fn measure(
     })
 }
 
+/// Restarts the `VmHWM` count (Linux: `5` into `clear_refs`); elsewhere the peak stays
+/// process-wide, which the report's wording covers.
+fn reset_peak_rss() {
+    // Best effort: a failure only widens the peak to the whole process.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// `VmHWM` from `/proc/self/status`, in bytes.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -155,8 +179,10 @@ impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}",
-            self.runtime.precision, self.runtime.device
+            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}, {} forward",
+            self.runtime.precision,
+            self.runtime.device,
+            kind_name(self.forward)
         )?;
         writeln!(
             f,
@@ -183,5 +209,159 @@ impl fmt::Display for BenchReport {
             Some(bytes) => write!(f, "peak RSS: {} MiB", bytes / (1 << 20)),
             None => write!(f, "peak RSS: not reported by this OS"),
         }
+    }
+}
+
+fn kind_name(kind: ForwardKind) -> &'static str {
+    match kind {
+        ForwardKind::Fast => "fast",
+        ForwardKind::Candle => "candle",
+    }
+}
+
+/// Stock candle and the fast forward, measured one after the other on the same inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchComparison {
+    /// candle-transformers' `BertModel`.
+    pub candle: BenchReport,
+    /// [`crate::FastBertForward`].
+    pub fast: BenchReport,
+    /// At the largest batch size: the dense matmuls of all layers alone (same shapes as the
+    /// fast forward's, through the same candle gemm), per batch. The rest of the fast batch
+    /// time is embeddings, attention, kernels and pooling.
+    pub matmul_time: Option<(usize, Duration)>,
+}
+
+/// Measures candle's and the fast forward (each loaded, measured and dropped in turn), then
+/// the fast forward's dense matmuls alone.
+pub fn compare_forwards(
+    files: &DefaultModelFiles,
+    settings: &BenchSettings,
+) -> Result<BenchComparison> {
+    let candle = run_benchmark_with(files, settings, ForwardKind::Candle)?;
+    let fast = run_benchmark_with(files, settings, ForwardKind::Fast)?;
+    let config = crate::e5s1::E5s1File::open(&files.encoder)?.bert_config();
+    let matmul_time = match settings.batch_sizes.iter().max() {
+        Some(&size) => {
+            let tokens = (fast.mean_pair_tokens * size as f64).round() as usize;
+            let time = dense_matmul_time(&config, tokens.max(1), settings.min_time)
+                .map_err(EncoderError::tensor("timing the dense matmuls"))?;
+            Some((size, time))
+        }
+        None => None,
+    };
+    Ok(BenchComparison {
+        candle,
+        fast,
+        matmul_time,
+    })
+}
+
+/// Mean time of one forward's dense matmuls (Q|K|V, attention output, feed-forward in and
+/// out, every layer) over `tokens` packed rows.
+fn dense_matmul_time(
+    config: &candle_transformers::models::bert::Config,
+    tokens: usize,
+    min_time: Duration,
+) -> candle_core::Result<Duration> {
+    use candle_core::{Device, Tensor};
+    let (hidden, inner) = (config.hidden_size, config.intermediate_size);
+    let random =
+        |rows: usize, columns: usize| Tensor::randn(0f32, 1f32, (rows, columns), &Device::Cpu);
+    let (states, wide) = (random(tokens, hidden)?, random(tokens, inner)?);
+    let weights = [
+        random(hidden, 3 * hidden)?,
+        random(hidden, hidden)?,
+        random(hidden, inner)?,
+        random(inner, hidden)?,
+    ];
+    let forward = || -> candle_core::Result<()> {
+        for _ in 0..config.num_hidden_layers {
+            states.matmul(&weights[0])?;
+            states.matmul(&weights[1])?;
+            states.matmul(&weights[2])?;
+            wide.matmul(&weights[3])?;
+        }
+        Ok(())
+    };
+    forward()?;
+    let started = Instant::now();
+    let mut rounds = 0u32;
+    while rounds < 3 || started.elapsed() < min_time {
+        forward()?;
+        rounds += 1;
+    }
+    Ok(started.elapsed() / rounds)
+}
+
+impl fmt::Display for BenchComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (candle, fast) = (&self.candle, &self.fast);
+        writeln!(
+            f,
+            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}: stock candle BertModel vs {} forward",
+            fast.runtime.precision,
+            fast.runtime.device,
+            kind_name(fast.forward)
+        )?;
+        writeln!(
+            f,
+            "pairs: {:.1} tokens on average; rayon threads: {}",
+            fast.mean_pair_tokens,
+            rayon::current_num_threads()
+        )?;
+        writeln!(
+            f,
+            "| batch | candle pairs/s | fast pairs/s | fast/candle | candle ms/batch | fast ms/batch |"
+        )?;
+        writeln!(
+            f,
+            "|------:|---------------:|-------------:|------------:|----------------:|--------------:|"
+        )?;
+        for (c, q) in candle.rows.iter().zip(&fast.rows) {
+            writeln!(
+                f,
+                "| {:>5} | {:>14.1} | {:>12.1} | {:>10.2}x | {:>15.1} | {:>13.1} |",
+                c.batch_size,
+                c.pairs_per_second,
+                q.pairs_per_second,
+                q.pairs_per_second / c.pairs_per_second,
+                c.batch_latency.as_secs_f64() * 1e3,
+                q.batch_latency.as_secs_f64() * 1e3
+            )?;
+        }
+        writeln!(
+            f,
+            "cold start (read + dequantize + build): candle {:.2} s, fast {:.2} s",
+            candle.load_time.as_secs_f64(),
+            fast.load_time.as_secs_f64()
+        )?;
+        let mib = |bytes: Option<u64>| {
+            bytes.map_or("not reported".to_string(), |b| {
+                format!("{} MiB", b / (1 << 20))
+            })
+        };
+        writeln!(
+            f,
+            "peak RSS since each load: candle {}, fast {}",
+            mib(candle.peak_rss_bytes),
+            mib(fast.peak_rss_bytes)
+        )?;
+        if let (Some((size, matmuls)), Some(row)) = (
+            self.matmul_time,
+            fast.rows
+                .iter()
+                .find(|r| Some(&r.batch_size) == self.matmul_time.as_ref().map(|m| &m.0)),
+        ) {
+            let total = row.batch_latency.as_secs_f64();
+            write!(
+                f,
+                "fast at batch {size}: {:.1} ms/batch, of which dense matmuls alone {:.1} ms ({:.0} %)",
+                total * 1e3,
+                matmuls.as_secs_f64() * 1e3,
+                100.0 * matmuls.as_secs_f64() / total
+            )?;
+        }
+        Ok(())
     }
 }

@@ -10,7 +10,8 @@ use crate::batch::TokenBatch;
 use crate::device::RuntimeOptions;
 use crate::e5s1::E5s1File;
 use crate::error::{EncoderError, Result};
-use crate::forward::{BertForward, EncoderForward};
+use crate::fast::FastBertForward;
+use crate::forward::{BertForward, EncoderForward, ForwardKind};
 use crate::tokenize::{EncodedText, TextTokenizer, MAX_MODEL_TOKENS};
 
 /// The prefix e5 models expect before a text that is embedded for similarity or search.
@@ -64,8 +65,19 @@ impl TextEncoder {
     }
 
     /// Loads multilingual-e5-small from its `E5S1` file (dequantized to the chosen precision) and
-    /// its `tokenizer.json`.
+    /// its `tokenizer.json`, with the implementation [`ForwardKind::from_env`] names (the fast
+    /// one unless `QAWL_ENCODER=candle`).
     pub fn load_e5(encoder: &Path, tokenizer: &Path, options: RuntimeOptions) -> Result<Self> {
+        Self::load_e5_with(encoder, tokenizer, options, ForwardKind::from_env()?)
+    }
+
+    /// [`TextEncoder::load_e5`] with an explicit implementation (benchmarks, parity tests).
+    pub fn load_e5_with(
+        encoder: &Path,
+        tokenizer: &Path,
+        options: RuntimeOptions,
+        kind: ForwardKind,
+    ) -> Result<Self> {
         if let Some(reason) = options.unsupported_because(true) {
             return Err(EncoderError::InvalidInput(format!(
                 "{} {}: {reason}",
@@ -81,13 +93,18 @@ impl TextEncoder {
         let device = options.device.open()?;
         let tensors = file.bert_tensors()?;
         drop(file);
-        let vb = VarBuilder::from_tensors(tensors, options.precision.dtype(), &device);
-        let model = BertModel::load(vb, &config).map_err(EncoderError::tensor(format!(
-            "{}: building the BERT model",
-            encoder.display()
-        )))?;
-        let forward = BertForward::new(model, config.hidden_size);
-        Ok(Self::new(tokenizer, Box::new(forward), device))
+        let forward: Box<dyn EncoderForward> = match kind.resolve(options) {
+            ForwardKind::Fast => Box::new(FastBertForward::from_tensors(&tensors, &config)?),
+            ForwardKind::Candle => {
+                let vb = VarBuilder::from_tensors(tensors, options.precision.dtype(), &device);
+                let model = BertModel::load(vb, &config).map_err(EncoderError::tensor(format!(
+                    "{}: building the BERT model",
+                    encoder.display()
+                )))?;
+                Box::new(BertForward::new(model, config.hidden_size))
+            }
+        };
+        Ok(Self::new(tokenizer, forward, device))
     }
 
     /// The tokenizer, to encode inputs once and batch them later.

@@ -4,7 +4,46 @@ use candle_core::Tensor;
 use candle_transformers::models::bert::BertModel;
 
 use crate::batch::TokenBatch;
+use crate::device::{DeviceChoice, Precision, RuntimeOptions};
 use crate::error::{EncoderError, Result};
+
+/// Environment variable choosing the BERT implementation: `fast` (default) or `candle`.
+pub const ENCODER_IMPL_ENV: &str = "QAWL_ENCODER";
+
+/// Which implementation runs BERT-family layers (e5-small and the heads on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardKind {
+    /// [`crate::FastBertForward`]: fused CPU kernels, padding-free attention (f32 on the CPU;
+    /// other devices and precisions fall back to candle).
+    #[default]
+    Fast,
+    /// candle-transformers' `BertModel`, the reference.
+    Candle,
+}
+
+impl ForwardKind {
+    /// The choice in [`ENCODER_IMPL_ENV`]; unset or empty means [`ForwardKind::Fast`].
+    pub fn from_env() -> Result<Self> {
+        match std::env::var(ENCODER_IMPL_ENV) {
+            Err(_) => Ok(Self::Fast),
+            Ok(value) => match value.as_str() {
+                "" | "fast" => Ok(Self::Fast),
+                "candle" => Ok(Self::Candle),
+                other => Err(EncoderError::InvalidInput(format!(
+                    "{ENCODER_IMPL_ENV}={other:?}; expected fast or candle"
+                ))),
+            },
+        }
+    }
+
+    /// What actually runs with `options`: the fast path exists for f32 on the CPU only.
+    pub(crate) fn resolve(self, options: RuntimeOptions) -> Self {
+        match (self, options.device, options.precision) {
+            (Self::Fast, DeviceChoice::Cpu, Precision::F32) => Self::Fast,
+            _ => Self::Candle,
+        }
+    }
+}
 
 /// Runs a transformer encoder over a padded batch and returns hidden states `[batch, seq, hidden]`.
 pub trait EncoderForward: Send + Sync {

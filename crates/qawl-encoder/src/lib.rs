@@ -17,6 +17,7 @@ mod device;
 pub mod e5s1;
 mod embed;
 mod error;
+mod fast;
 mod fetch;
 mod forward;
 mod heads;
@@ -24,7 +25,10 @@ mod manifest;
 mod tokenize;
 
 pub use batch::TokenBatch;
-pub use bench::{peak_rss_bytes, run_benchmark, BenchReport, BenchRow, BenchSettings};
+pub use bench::{
+    compare_forwards, peak_rss_bytes, run_benchmark, run_benchmark_with, BenchComparison,
+    BenchReport, BenchRow, BenchSettings,
+};
 pub use checkpoint::{
     Architecture, CheckpointConfig, CheckpointFiles, CheckpointSource, ClassifierModel, HeadKind,
     HubCheckpoint,
@@ -32,11 +36,12 @@ pub use checkpoint::{
 pub use device::{DeviceChoice, Precision, RuntimeOptions};
 pub use embed::{Embedding, TextEncoder, E5_QUERY_PREFIX};
 pub use error::{EncoderError, Result};
+pub use fast::FastBertForward;
 pub use fetch::{
     DefaultModelFiles, FetchOutcome, FileState, FileStatus, ModelStore, DEFAULT_MODELS_DIR,
     MODELS_DIR_ENV,
 };
-pub use forward::{BertForward, EncoderForward};
+pub use forward::{BertForward, EncoderForward, ForwardKind, ENCODER_IMPL_ENV};
 pub use heads::{
     tempered_softmax, HeadFiles, HeadInput, HeadManifest, HeadOutput, HeadedEncoder, LoraSpec,
     Pooling,

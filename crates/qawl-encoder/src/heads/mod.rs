@@ -2,6 +2,7 @@
 //! linear read-outs trained by `models/train`, served here with the training forward pass.
 
 mod adapter;
+mod layers;
 mod manifest;
 mod model;
 mod readout;

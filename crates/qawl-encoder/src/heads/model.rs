@@ -9,16 +9,16 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertEncoder, BertModel, Config};
+use candle_transformers::models::bert::Config;
 
 use super::adapter::{load_adapter, verify, HeadFiles, LoadedAdapter};
+use super::layers::{Branch, Trunk};
 use super::manifest::{HeadManifest, Pooling};
 use super::readout::{pool, tempered_softmax, LinearHead};
-use crate::batch::TokenBatch;
 use crate::device::RuntimeOptions;
 use crate::e5s1::E5s1File;
 use crate::error::{EncoderError, Result};
+use crate::forward::ForwardKind;
 use crate::tokenize::{EncodedText, EncodedWords, TextTokenizer, MAX_MODEL_TOKENS};
 
 /// What a head answers for one input.
@@ -42,14 +42,14 @@ pub enum HeadOutput {
 
 struct TaskHead {
     manifest: HeadManifest,
-    branch: BertEncoder,
+    branch: Branch,
     head: LinearHead,
     tokenizer: TextTokenizer,
 }
 
 /// The e5 encoder with its trained heads.
 pub struct HeadedEncoder {
-    trunk: BertModel,
+    trunk: Trunk,
     heads: Vec<TaskHead>,
     pad_id: u32,
     separator_id: u32,
@@ -83,7 +83,8 @@ pub struct HeadInput<'a> {
 
 impl HeadedEncoder {
     /// Loads the e5 `E5S1` file, its tokenizer, and every head; `base_sha256` is the pinned hash
-    /// of `encoder`, checked against what each head was trained on.
+    /// of `encoder`, checked against what each head was trained on. The layers run in the
+    /// implementation [`ForwardKind::from_env`] names (the fast one unless `QAWL_ENCODER=candle`).
     pub fn load(
         encoder: &Path,
         tokenizer: &Path,
@@ -91,6 +92,20 @@ impl HeadedEncoder {
         heads: &[HeadFiles],
         options: RuntimeOptions,
     ) -> Result<Self> {
+        let kind = ForwardKind::from_env()?;
+        Self::load_with(encoder, tokenizer, base_sha256, heads, options, kind)
+    }
+
+    /// [`HeadedEncoder::load`] with an explicit implementation (benchmarks, parity tests).
+    pub fn load_with(
+        encoder: &Path,
+        tokenizer: &Path,
+        base_sha256: &str,
+        heads: &[HeadFiles],
+        options: RuntimeOptions,
+        kind: ForwardKind,
+    ) -> Result<Self> {
+        let kind = kind.resolve(options);
         if let Some(reason) = options.unsupported_because(true) {
             return Err(EncoderError::InvalidInput(format!(
                 "{} {}: {reason}",
@@ -125,16 +140,12 @@ impl HeadedEncoder {
             .map(|a| a.manifest.frozen_depth)
             .min()
             .unwrap_or(0);
-        let mut trunk_config = config.clone();
-        trunk_config.num_hidden_layers = trunk_depth;
-        let trunk = BertModel::load(
-            VarBuilder::from_tensors(base.clone(), dtype, &device),
-            &trunk_config,
-        )
-        .map_err(EncoderError::tensor(format!(
-            "{}: building layers 0..{trunk_depth}",
-            encoder.display()
-        )))?;
+        let trunk = Trunk::load(&base, &config, trunk_depth, kind, dtype, &device).map_err(
+            EncoderError::tensor(format!(
+                "{}: building layers 0..{trunk_depth}",
+                encoder.display()
+            )),
+        )?;
         let heads = adapters
             .into_iter()
             .map(|adapter| {
@@ -144,6 +155,7 @@ impl HeadedEncoder {
                     &config,
                     trunk_depth,
                     &base_tokenizer,
+                    kind,
                     dtype,
                     &device,
                 )
@@ -230,14 +242,9 @@ impl HeadedEncoder {
         if distinct.is_empty() {
             return Ok(Vec::new());
         }
-        let batch = TokenBatch::from_ids(&distinct, self.pad_id, &self.device)?;
         let trunk = self
             .trunk
-            .forward(
-                &batch.input_ids,
-                &batch.type_ids,
-                Some(&batch.attention_mask),
-            )
+            .forward(&distinct, self.pad_id, &self.device)
             .map_err(EncoderError::tensor("trunk forward pass"))?;
 
         let mut outputs: Vec<Option<HeadOutput>> = vec![None; inputs.len()];
@@ -249,16 +256,15 @@ impl HeadedEncoder {
                 continue;
             }
             let head_rows: Vec<usize> = members.iter().map(|&i| rows[i]).collect();
-            let hidden = self
-                .branch_forward(head, &trunk, &batch, &head_rows)
+            let hidden = head
+                .branch
+                .forward(&trunk, &head_rows)
                 .map_err(EncoderError::tensor(format!(
                     "{} head forward pass",
                     head.manifest.task
                 )))?;
             for ((&input, states), &row) in members.iter().zip(hidden).zip(&head_rows) {
-                let length = batch.lengths()[row];
-                let states = &states[..length];
-                outputs[input] = Some(self.read_out(head, states, distinct[row]));
+                outputs[input] = Some(self.read_out(head, &states, distinct[row]));
             }
         }
         outputs
@@ -267,31 +273,6 @@ impl HeadedEncoder {
                 output.ok_or_else(|| EncoderError::InvalidInput("an input got no output".into()))
             })
             .collect()
-    }
-
-    /// The branch over the selected trunk rows, cut to their longest length.
-    fn branch_forward(
-        &self,
-        head: &TaskHead,
-        trunk: &Tensor,
-        batch: &TokenBatch,
-        rows: &[usize],
-    ) -> candle_core::Result<Vec<Vec<Vec<f32>>>> {
-        let longest = rows.iter().map(|&r| batch.lengths()[r]).max().unwrap_or(1);
-        let index = Tensor::from_vec(
-            rows.iter().map(|&r| r as u32).collect::<Vec<_>>(),
-            rows.len(),
-            &self.device,
-        )?;
-        let hidden = trunk.index_select(&index, 0)?.narrow(1, 0, longest)?;
-        let mask = batch
-            .attention_mask
-            .index_select(&index, 0)?
-            .narrow(1, 0, longest)?;
-        let hidden = head
-            .branch
-            .forward(&hidden, &extended_mask(&mask, hidden.dtype())?)?;
-        hidden.to_dtype(DType::F32)?.to_vec3()
     }
 
     fn read_out(&self, head: &TaskHead, states: &[Vec<f32>], ids: &[u32]) -> HeadOutput {
@@ -323,12 +304,14 @@ impl HeadedEncoder {
 }
 
 /// Layers `trunk_depth..` with the adapter merged, renamed `layer.0..` for a fresh encoder.
+#[allow(clippy::too_many_arguments)] // one call site; a parameter struct would only rename them
 fn build_head(
     adapter: LoadedAdapter,
     base: &HashMap<String, Tensor>,
     config: &Config,
     trunk_depth: usize,
     base_tokenizer: &TextTokenizer,
+    kind: ForwardKind,
     dtype: DType,
     device: &Device,
 ) -> Result<TaskHead> {
@@ -347,16 +330,13 @@ fn build_head(
             }
         }
     }
-    let mut branch_config = config.clone();
-    branch_config.num_hidden_layers = config.num_hidden_layers - trunk_depth;
-    let branch = BertEncoder::load(
-        VarBuilder::from_tensors(tensors, dtype, device),
-        &branch_config,
-    )
-    .map_err(EncoderError::tensor(format!(
-        "{}: building the {} head's layers",
-        manifest.task, manifest.task
-    )))?;
+    let layers = config.num_hidden_layers - trunk_depth;
+    let branch = Branch::load(tensors, config, layers, kind, dtype, device).map_err(
+        EncoderError::tensor(format!(
+            "{}: building the {} head's layers",
+            manifest.task, manifest.task
+        )),
+    )?;
     let tokenizer = base_tokenizer.with_max_tokens(manifest.max_len)?;
     Ok(TaskHead {
         manifest,
@@ -364,28 +344,4 @@ fn build_head(
         head,
         tokenizer,
     })
-}
-
-/// `[batch, seq]` 1/0 mask → additive `[batch, 1, 1, seq]` mask (0 or the dtype's minimum), as
-/// Hugging Face's BERT builds it.
-fn extended_mask(mask: &Tensor, dtype: DType) -> candle_core::Result<Tensor> {
-    let mask = mask.unsqueeze(1)?.unsqueeze(1)?.to_dtype(dtype)?;
-    let minimum = Tensor::new(f32::MIN, mask.device())?.to_dtype(dtype)?;
-    (mask.ones_like()? - &mask)?.broadcast_mul(&minimum)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_extended_mask_blocks_padding_only() -> candle_core::Result<()> {
-        let mask = Tensor::new(&[[1u32, 1, 0]], &Device::Cpu)?;
-        let extended = extended_mask(&mask, DType::F32)?;
-        assert_eq!(extended.dims(), [1, 1, 1, 3]);
-        let values = extended.flatten_all()?.to_vec1::<f32>()?;
-        assert_eq!(values[..2], [0.0, 0.0]);
-        assert_eq!(values[2], f32::MIN);
-        Ok(())
-    }
 }

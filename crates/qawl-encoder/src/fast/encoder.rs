@@ -1,0 +1,259 @@
+//! The fast BERT encoder: embeddings and a stack of [`FastLayer`]s over packed token rows (no
+//! padding anywhere), behind [`EncoderForward`].
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use candle_core::{bail, DType, Device, Result, Tensor};
+use candle_transformers::models::bert::Config;
+
+use super::attention::{spans_of_tokens, Span};
+use super::kernels::{layer_norm_in_place, NormParams};
+use super::layer::{matrix, vector, with_values, FastLayer, LayerShape, WeightSource};
+use crate::batch::TokenBatch;
+use crate::error::{EncoderError, Result as EncoderResult};
+use crate::forward::EncoderForward;
+
+/// Token rows of several sequences packed back to back: `[tokens, hidden]`.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedStates {
+    /// The rows, contiguous f32 on the CPU.
+    pub states: Tensor,
+    /// Each sequence's rows, in order.
+    pub spans: Vec<Span>,
+}
+
+impl PackedStates {
+    /// The packed rows of the sequences `indices` (in that order), as a new packing.
+    pub fn select(&self, indices: &[usize]) -> Result<Self> {
+        let mut parts = Vec::with_capacity(indices.len());
+        let mut lengths = Vec::with_capacity(indices.len());
+        for &index in indices {
+            let Some(span) = self.spans.get(index) else {
+                bail!("no sequence {index} among {}", self.spans.len())
+            };
+            parts.push(self.states.narrow(0, span.start, span.len)?);
+            lengths.push(span.len);
+        }
+        let (spans, _) = spans_of_tokens(&lengths);
+        Ok(Self {
+            states: Tensor::cat(&parts, 0)?,
+            spans,
+        })
+    }
+
+    /// Each sequence's rows as vectors (for read-outs).
+    pub fn rows(&self) -> Result<Vec<Vec<Vec<f32>>>> {
+        let hidden = self.states.dim(1)?;
+        with_values(&self.states, |values| {
+            self.spans
+                .iter()
+                .map(|span| {
+                    values[span.start * hidden..(span.start + span.len) * hidden]
+                        .chunks_exact(hidden)
+                        .map(<[f32]>::to_vec)
+                        .collect()
+                })
+                .collect()
+        })
+    }
+}
+
+/// Word, position and token-type embeddings plus their layer norm, as BERT sums them.
+#[derive(Debug)]
+pub(crate) struct FastEmbeddings {
+    words: Tensor,
+    positions: Tensor,
+    types: Tensor,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+impl FastEmbeddings {
+    /// Loads `embeddings.*`.
+    pub fn load(get: &WeightSource<'_>, shape: LayerShape) -> Result<Self> {
+        let table = |name: &str| -> Result<Tensor> {
+            let table = get(&format!("embeddings.{name}.weight"))?
+                .to_dtype(DType::F32)?
+                .to_device(&Device::Cpu)?
+                .contiguous()?;
+            if table.dims2()?.1 != shape.hidden {
+                bail!(
+                    "embeddings.{name}: width differs from hidden {}",
+                    shape.hidden
+                )
+            }
+            Ok(table)
+        };
+        Ok(Self {
+            words: table("word_embeddings")?,
+            positions: table("position_embeddings")?,
+            types: table("token_type_embeddings")?,
+            gamma: vector(&get("embeddings.LayerNorm.weight")?, shape.hidden, "norm")?,
+            beta: vector(&get("embeddings.LayerNorm.bias")?, shape.hidden, "norm")?,
+            eps: shape.eps,
+        })
+    }
+
+    /// Embeds each `(ids, type ids)` sequence (positions from 0), packed without padding.
+    pub fn forward(&self, sequences: &[(&[u32], &[u32])]) -> Result<PackedStates> {
+        let hidden = self.gamma.len();
+        let tokens: usize = sequences.iter().map(|(ids, _)| ids.len()).sum();
+        let mut rows = vec![0f32; tokens * hidden];
+        let mut at = 0;
+        with_values(&self.words, |words| {
+            with_values(&self.positions, |positions| {
+                with_values(&self.types, |types| {
+                    for (ids, type_ids) in sequences {
+                        if ids.len() != type_ids.len() {
+                            bail!("type ids and token ids differ in length")
+                        }
+                        for (position, (&id, &kind)) in ids.iter().zip(*type_ids).enumerate() {
+                            let word = table_row(words, id as usize, hidden, "token id")?;
+                            let kind = table_row(types, kind as usize, hidden, "type id")?;
+                            let place = table_row(positions, position, hidden, "position")?;
+                            let out = &mut rows[at * hidden..(at + 1) * hidden];
+                            for (((o, w), k), p) in out.iter_mut().zip(word).zip(kind).zip(place) {
+                                *o = (w + k) + p;
+                            }
+                            at += 1;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        })????;
+        let norm = NormParams {
+            gamma: &self.gamma,
+            beta: &self.beta,
+            eps: self.eps,
+        };
+        layer_norm_in_place(&mut rows, &norm);
+        let lengths: Vec<usize> = sequences.iter().map(|(ids, _)| ids.len()).collect();
+        Ok(PackedStates {
+            states: matrix(rows, hidden)?,
+            spans: spans_of_tokens(&lengths).0,
+        })
+    }
+}
+
+/// Row `index` of a `[rows, hidden]` table, or an error naming what was looked up.
+fn table_row<'a>(table: &'a [f32], index: usize, hidden: usize, what: &str) -> Result<&'a [f32]> {
+    match table.get(index * hidden..(index + 1) * hidden) {
+        Some(row) => Ok(row),
+        None => bail!("{what} {index} is outside the embedding table"),
+    }
+}
+
+/// Consecutive encoder layers.
+#[derive(Debug)]
+pub(crate) struct FastStack {
+    layers: Vec<FastLayer>,
+}
+
+impl FastStack {
+    /// Loads `{prefix}L` (e.g. `encoder.layer.L`) for each `L` in `layers`.
+    pub fn load(
+        get: &WeightSource<'_>,
+        prefix: &str,
+        layers: Range<usize>,
+        shape: LayerShape,
+    ) -> Result<Self> {
+        let layers = layers
+            .map(|layer| FastLayer::load(get, &format!("{prefix}{layer}"), shape))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { layers })
+    }
+
+    /// Runs every layer over `packed`.
+    pub fn forward(&self, packed: &PackedStates) -> Result<PackedStates> {
+        let lengths: Vec<usize> = packed.spans.iter().map(|s| s.len).collect();
+        let (_, span_of) = spans_of_tokens(&lengths);
+        let mut states = packed.states.clone();
+        for layer in &self.layers {
+            states = layer.forward(&states, &span_of)?;
+        }
+        Ok(PackedStates {
+            states,
+            spans: packed.spans.clone(),
+        })
+    }
+}
+
+/// A weight source over a loaded tensor map (missing names are errors).
+pub(crate) fn from_map(tensors: &HashMap<String, Tensor>) -> impl Fn(&str) -> Result<Tensor> + '_ {
+    move |name: &str| match tensors.get(name) {
+        Some(tensor) => Ok(tensor.clone()),
+        None => bail!("weight {name} is missing"),
+    }
+}
+
+/// BERT (e5-small) on the CPU in f32 with fused kernels and padding-free attention; the same
+/// weights and results as candle's `BertModel`, several times less work outside the matmuls.
+#[derive(Debug)]
+pub struct FastBertForward {
+    embeddings: FastEmbeddings,
+    stack: FastStack,
+    hidden_size: usize,
+}
+
+impl FastBertForward {
+    /// Builds the model from Hugging Face `BertModel` tensor names (`embeddings.*`,
+    /// `encoder.layer.L.*`) as [`crate::e5s1::E5s1File::bert_tensors`] gives them.
+    pub fn from_tensors(tensors: &HashMap<String, Tensor>, config: &Config) -> EncoderResult<Self> {
+        let build = || -> Result<Self> {
+            let shape = LayerShape::of(config)?;
+            let get = from_map(tensors);
+            Ok(Self {
+                embeddings: FastEmbeddings::load(&get, shape)?,
+                stack: FastStack::load(&get, "encoder.layer.", 0..config.num_hidden_layers, shape)?,
+                hidden_size: config.hidden_size,
+            })
+        };
+        build().map_err(EncoderError::tensor("building the fast BERT encoder"))
+    }
+
+    /// Hidden states of each sequence, packed.
+    pub(crate) fn packed(&self, batch: &TokenBatch) -> Result<PackedStates> {
+        let ids = batch.input_ids.to_vec2::<u32>()?;
+        let types = batch.type_ids.to_vec2::<u32>()?;
+        let sequences: Vec<(&[u32], &[u32])> = ids
+            .iter()
+            .zip(&types)
+            .zip(batch.lengths())
+            .map(|((ids, types), &len)| {
+                (&ids[..len.min(ids.len())], &types[..len.min(types.len())])
+            })
+            .collect();
+        self.stack.forward(&self.embeddings.forward(&sequences)?)
+    }
+}
+
+/// Packed rows back into a zero-padded `[batch, longest, hidden]` tensor.
+pub(crate) fn padded(packed: &PackedStates, longest: usize, device: &Device) -> Result<Tensor> {
+    let hidden = packed.states.dim(1)?;
+    let mut out = vec![0f32; packed.spans.len() * longest * hidden];
+    with_values(&packed.states, |values| {
+        for (sequence, span) in out.chunks_exact_mut(longest * hidden).zip(&packed.spans) {
+            let len = span.len.min(longest);
+            sequence[..len * hidden]
+                .copy_from_slice(&values[span.start * hidden..(span.start + len) * hidden]);
+        }
+    })?;
+    Tensor::from_vec(out, (packed.spans.len(), longest, hidden), device)
+}
+
+impl EncoderForward for FastBertForward {
+    fn forward(&self, batch: &TokenBatch) -> EncoderResult<Tensor> {
+        let run = || -> Result<Tensor> {
+            let packed = self.packed(batch)?;
+            padded(&packed, batch.padded_len(), batch.input_ids.device())
+        };
+        run().map_err(EncoderError::tensor("fast BERT forward pass"))
+    }
+
+    fn hidden_size(&self) -> usize {
+        self.hidden_size
+    }
+}

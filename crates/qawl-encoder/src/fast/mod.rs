@@ -1,0 +1,21 @@
+//! A faster CPU forward pass for BERT-family encoders (e5-small), still on candle tensors.
+//!
+//! candle's `BertModel` spends over half its CPU time outside the matmuls: a scalar erf-GELU,
+//! a mask broadcast into every attention score, transposes and contiguous copies per head. This
+//! module keeps candle's gemm for the dense projections and does the rest on row-major slices:
+//! one fused Q|K|V projection, attention per sequence over its real tokens only (sequences are
+//! packed without padding), and fused bias + GELU and residual + layer-norm kernels.
+
+mod attention;
+mod encoder;
+// why: `multiversion` expands into `unsafe` calls of `#[target_feature]` clones after its own
+// CPU feature check; the kernels themselves contain no unsafe code.
+#[cfg(test)]
+mod kernel_tests;
+#[allow(unsafe_code)]
+mod kernels;
+mod layer;
+
+pub use encoder::FastBertForward;
+pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};
+pub(crate) use layer::LayerShape;
