@@ -226,10 +226,10 @@ pub struct BenchComparison {
     pub candle: BenchReport,
     /// [`crate::FastBertForward`].
     pub fast: BenchReport,
-    /// At the largest batch size: the dense matmuls of all layers alone (same shapes as the
-    /// fast forward's, through the same candle gemm), per batch. The rest of the fast batch
-    /// time is embeddings, attention, kernels and pooling.
-    pub matmul_time: Option<(usize, Duration)>,
+    /// Per batch size: the dense matmuls of all layers alone (same shapes as the fast
+    /// forward's, through the same candle gemm), per batch. The rest of the fast batch time is
+    /// embeddings, attention, kernels and pooling.
+    pub matmul_times: Vec<Duration>,
 }
 
 /// Measures candle's and the fast forward (each loaded, measured and dropped in turn), then
@@ -241,19 +241,19 @@ pub fn compare_forwards(
     let candle = run_benchmark_with(files, settings, ForwardKind::Candle)?;
     let fast = run_benchmark_with(files, settings, ForwardKind::Fast)?;
     let config = crate::e5s1::E5s1File::open(&files.encoder)?.bert_config();
-    let matmul_time = match settings.batch_sizes.iter().max() {
-        Some(&size) => {
+    let matmul_times = settings
+        .batch_sizes
+        .iter()
+        .map(|&size| {
             let tokens = (fast.mean_pair_tokens * size as f64).round() as usize;
-            let time = dense_matmul_time(&config, tokens.max(1), settings.min_time)
-                .map_err(EncoderError::tensor("timing the dense matmuls"))?;
-            Some((size, time))
-        }
-        None => None,
-    };
+            dense_matmul_time(&config, tokens.max(1), settings.min_time)
+        })
+        .collect::<candle_core::Result<Vec<_>>>()
+        .map_err(EncoderError::tensor("timing the dense matmuls"))?;
     Ok(BenchComparison {
         candle,
         fast,
-        matmul_time,
+        matmul_times,
     })
 }
 
@@ -312,22 +312,26 @@ impl fmt::Display for BenchComparison {
         )?;
         writeln!(
             f,
-            "| batch | candle pairs/s | fast pairs/s | fast/candle | candle ms/batch | fast ms/batch |"
+            "| batch | candle pairs/s | fast pairs/s | fast/candle | candle ms/batch | fast ms/batch | fast matmuls ms (share) |"
         )?;
         writeln!(
             f,
-            "|------:|---------------:|-------------:|------------:|----------------:|--------------:|"
+            "|------:|---------------:|-------------:|------------:|----------------:|--------------:|------------------------:|"
         )?;
-        for (c, q) in candle.rows.iter().zip(&fast.rows) {
+        for ((c, q), matmuls) in candle.rows.iter().zip(&fast.rows).zip(&self.matmul_times) {
+            let fast_ms = q.batch_latency.as_secs_f64() * 1e3;
+            let matmul_ms = matmuls.as_secs_f64() * 1e3;
             writeln!(
                 f,
-                "| {:>5} | {:>14.1} | {:>12.1} | {:>10.2}x | {:>15.1} | {:>13.1} |",
+                "| {:>5} | {:>14.1} | {:>12.1} | {:>10.2}x | {:>15.1} | {:>13.1} | {:>13.1} ({:>3.0} %) |",
                 c.batch_size,
                 c.pairs_per_second,
                 q.pairs_per_second,
                 q.pairs_per_second / c.pairs_per_second,
                 c.batch_latency.as_secs_f64() * 1e3,
-                q.batch_latency.as_secs_f64() * 1e3
+                fast_ms,
+                matmul_ms,
+                100.0 * matmul_ms / fast_ms
             )?;
         }
         writeln!(
@@ -341,27 +345,12 @@ impl fmt::Display for BenchComparison {
                 format!("{} MiB", b / (1 << 20))
             })
         };
-        writeln!(
+        write!(
             f,
             "peak RSS since each load: candle {}, fast {}",
             mib(candle.peak_rss_bytes),
             mib(fast.peak_rss_bytes)
         )?;
-        if let (Some((size, matmuls)), Some(row)) = (
-            self.matmul_time,
-            fast.rows
-                .iter()
-                .find(|r| Some(&r.batch_size) == self.matmul_time.as_ref().map(|m| &m.0)),
-        ) {
-            let total = row.batch_latency.as_secs_f64();
-            write!(
-                f,
-                "fast at batch {size}: {:.1} ms/batch, of which dense matmuls alone {:.1} ms ({:.0} %)",
-                total * 1e3,
-                matmuls.as_secs_f64() * 1e3,
-                100.0 * matmuls.as_secs_f64() / total
-            )?;
-        }
         Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Sequences are packed back to back without padding, so each query attends only to the keys
 //! of its own sequence: padding costs nothing, and no mask tensor exists. Heads are column
-//! stripes of the `[tokens, 3 · hidden]` projection, read in place (no transposes or copies).
+//! stripes of the `[tokens, 3 · hidden]` projection, read in place; only each sequence's keys
+//! are transposed once per task, so query scores vectorize over the keys.
 
 use multiversion::multiversion;
 use rayon::prelude::*;
@@ -33,20 +34,68 @@ impl Heads {
     }
 }
 
-/// `a · b` with `LANES` accumulators (vectorizes).
+/// Per-task buffers: the current sequence's keys transposed, and one row of scores.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// `[hidden, len]`: column `c` of the keys of `span`, contiguous over the keys, so that
+    /// the scores of one query are `dim` vectorized multiply-adds over all keys at once
+    /// (instead of one horizontal sum per key).
+    keys_t: Vec<f32>,
+    span: Option<Span>,
+    scores: Vec<f32>,
+}
+
+impl Scratch {
+    /// Makes `keys_t` hold the keys of `span` (kept while consecutive rows share it).
+    fn load_keys(&mut self, qkv: &[f32], span: Span, hidden: usize) {
+        if self.span == Some(span) {
+            return;
+        }
+        let stride = 3 * hidden;
+        self.keys_t.clear();
+        self.keys_t.resize(hidden * span.len, 0.0);
+        for j in 0..span.len {
+            let key = &qkv[(span.start + j) * stride + hidden..][..hidden];
+            for (column, &k) in key.iter().enumerate() {
+                self.keys_t[column * span.len + j] = k;
+            }
+        }
+        self.span = Some(span);
+    }
+}
+
+/// One head's value columns of a sequence: row `j` starts at `first + j · stride`.
+struct Values<'a> {
+    qkv: &'a [f32],
+    first: usize,
+    stride: usize,
+}
+
+/// `context = Σ_j weights[j] · value_j`; `D` is the head width when known at compile time
+/// (0: take it from `context`).
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut acc = [0f32; LANES];
-    let chunks = a.chunks_exact(LANES).zip(b.chunks_exact(LANES));
-    for (x, y) in chunks {
-        for ((s, &p), &q) in acc.iter_mut().zip(x).zip(y) {
-            *s += p * q;
+fn weighted_values<const D: usize>(weights: &[f32], values: &Values<'_>, context: &mut [f32]) {
+    let dim = context.len();
+    let rows = weights
+        .iter()
+        .enumerate()
+        .map(|(j, &p)| (p, &values.qkv[values.first + j * values.stride..][..dim]));
+    if D == dim {
+        let mut sums = [0f32; D];
+        for (p, value) in rows {
+            for (s, &v) in sums.iter_mut().zip(value) {
+                *s += p * v;
+            }
+        }
+        context.copy_from_slice(&sums);
+    } else {
+        context.fill(0.0);
+        for (p, value) in rows {
+            for (c, &v) in context.iter_mut().zip(value) {
+                *c += p * v;
+            }
         }
     }
-    let tail = a.len() - a.len() % LANES;
-    let rest: f32 = a[tail..].iter().zip(&b[tail..]).map(|(p, q)| p * q).sum();
-    acc.iter().sum::<f32>() + rest
 }
 
 /// Attention for query rows `first_row..first_row + out.len() / hidden` into `out`.
@@ -56,7 +105,7 @@ fn attend_rows_body(
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
-    scores: &mut Vec<f32>,
+    scratch: &mut Scratch,
     out: &mut [f32],
 ) {
     let hidden = heads.hidden();
@@ -64,29 +113,36 @@ fn attend_rows_body(
     let scale = 1.0 / (heads.dim as f32).sqrt();
     for (offset, out_row) in out.chunks_exact_mut(hidden).enumerate() {
         let row = first_row + offset;
-        let Some(span) = span_of.get(row) else {
+        let Some(&span) = span_of.get(row) else {
             continue;
         };
-        let keys = span.start..span.start + span.len;
-        scores.clear();
-        scores.resize(span.len, 0.0);
+        scratch.load_keys(qkv, span, hidden);
+        let Scratch { keys_t, scores, .. } = scratch;
+        let query_row = &qkv[row * stride..][..hidden];
         for head in 0..heads.count {
             let column = head * heads.dim;
-            let query = &qkv[row * stride + column..][..heads.dim];
-            for (score, key_row) in scores.iter_mut().zip(keys.clone()) {
-                *score = dot(
-                    query,
-                    &qkv[key_row * stride + hidden + column..][..heads.dim],
-                );
+            scores.clear();
+            scores.resize(span.len, 0.0);
+            let query = &query_row[column..column + heads.dim];
+            let keys =
+                keys_t[column * span.len..(column + heads.dim) * span.len].chunks_exact(span.len);
+            for (&q, key_column) in query.iter().zip(keys) {
+                for (score, &k) in scores.iter_mut().zip(key_column) {
+                    *score += q * k;
+                }
             }
             scaled_masked_softmax_body(scores, span.len, scale);
             let context = &mut out_row[column..column + heads.dim];
-            context.fill(0.0);
-            for (&p, value_row) in scores.iter().zip(keys.clone()) {
-                let value = &qkv[value_row * stride + 2 * hidden + column..][..heads.dim];
-                for (c, &v) in context.iter_mut().zip(value) {
-                    *c += p * v;
-                }
+            let values = Values {
+                qkv,
+                first: span.start * stride + 2 * hidden + column,
+                stride,
+            };
+            // e5-small's heads are 32 wide: a fixed width keeps the sums in registers.
+            match heads.dim {
+                32 => weighted_values::<32>(scores, &values, context),
+                64 => weighted_values::<64>(scores, &values, context),
+                _ => weighted_values::<0>(scores, &values, context),
             }
         }
     }
@@ -98,10 +154,10 @@ fn attend_rows(
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
-    scores: &mut Vec<f32>,
+    scratch: &mut Scratch,
     out: &mut [f32],
 ) {
-    attend_rows_body(qkv, span_of, heads, first_row, scores, out);
+    attend_rows_body(qkv, span_of, heads, first_row, scratch, out);
 }
 
 /// For every token: softmax(q·kᵀ / √d) · v per head, over its own sequence's keys.
@@ -114,8 +170,8 @@ pub(crate) fn attention(qkv: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32>
     let rows = rows_per_task(qkv.len(), 3 * hidden);
     out.par_chunks_mut(rows * hidden.max(1))
         .enumerate()
-        .for_each_init(Vec::new, |scores, (task, out)| {
-            attend_rows(qkv, span_of, heads, task * rows, scores, out)
+        .for_each_init(Scratch::default, |scratch, (task, out)| {
+            attend_rows(qkv, span_of, heads, task * rows, scratch, out)
         });
     out
 }
@@ -124,7 +180,7 @@ pub(crate) fn attention(qkv: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32>
 #[cfg(test)]
 pub(crate) fn attention_portable(qkv: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32> {
     let mut out = vec![0f32; span_of.len() * heads.hidden()];
-    attend_rows_body(qkv, span_of, heads, 0, &mut Vec::new(), &mut out);
+    attend_rows_body(qkv, span_of, heads, 0, &mut Scratch::default(), &mut out);
     out
 }
 

@@ -57,7 +57,8 @@ pub(crate) fn exp_nonpositive(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // Wrapping: n is in [-126, 127] here, and an overflow check would stop vectorization.
+    let scale = f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23);
     if x < -87.0 {
         0.0
     } else {
