@@ -43,11 +43,13 @@ struct Scratch {
     keys_t: Vec<f32>,
     span: Option<Span>,
     scores: Vec<f32>,
+    /// The current query row, bias added.
+    query: Vec<f32>,
 }
 
 impl Scratch {
     /// Makes `keys_t` hold the keys of `span` (kept while consecutive rows share it).
-    fn load_keys(&mut self, qkv: &[f32], span: Span, hidden: usize) {
+    fn load_keys(&mut self, qkv: &[f32], key_bias: &[f32], span: Span, hidden: usize) {
         if self.span == Some(span) {
             return;
         }
@@ -56,8 +58,8 @@ impl Scratch {
         self.keys_t.resize(hidden * span.len, 0.0);
         for j in 0..span.len {
             let key = &qkv[(span.start + j) * stride + hidden..][..hidden];
-            for (column, &k) in key.iter().enumerate() {
-                self.keys_t[column * span.len + j] = k;
+            for (column, (&k, &b)) in key.iter().zip(key_bias).enumerate() {
+                self.keys_t[column * span.len + j] = k + b;
             }
         }
         self.span = Some(span);
@@ -102,6 +104,7 @@ fn weighted_values<const D: usize>(weights: &[f32], values: &Values<'_>, context
 #[inline(always)]
 fn attend_rows_body(
     qkv: &[f32],
+    bias: &[f32],
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
@@ -116,9 +119,20 @@ fn attend_rows_body(
         let Some(&span) = span_of.get(row) else {
             continue;
         };
-        scratch.load_keys(qkv, span, hidden);
-        let Scratch { keys_t, scores, .. } = scratch;
-        let query_row = &qkv[row * stride..][..hidden];
+        scratch.load_keys(qkv, &bias[hidden..2 * hidden], span, hidden);
+        let Scratch {
+            keys_t,
+            scores,
+            query: query_row,
+            ..
+        } = scratch;
+        query_row.clear();
+        query_row.extend(
+            qkv[row * stride..][..hidden]
+                .iter()
+                .zip(&bias[..hidden])
+                .map(|(q, b)| q + b),
+        );
         for head in 0..heads.count {
             let column = head * heads.dim;
             scores.clear();
@@ -144,6 +158,11 @@ fn attend_rows_body(
                 64 => weighted_values::<64>(scores, &values, context),
                 _ => weighted_values::<0>(scores, &values, context),
             }
+            // The weights sum to 1, so the value bias adds once: Σ p (v + b) = Σ p v + b.
+            let value_bias = &bias[2 * hidden + column..][..heads.dim];
+            for (c, &b) in context.iter_mut().zip(value_bias) {
+                *c += b;
+            }
         }
     }
 }
@@ -151,36 +170,51 @@ fn attend_rows_body(
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn attend_rows(
     qkv: &[f32],
+    bias: &[f32],
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
     scratch: &mut Scratch,
     out: &mut [f32],
 ) {
-    attend_rows_body(qkv, span_of, heads, first_row, scratch, out);
+    attend_rows_body(qkv, bias, span_of, heads, first_row, scratch, out);
 }
 
 /// For every token: softmax(q·kᵀ / √d) · v per head, over its own sequence's keys.
 ///
-/// `qkv` holds `[tokens, 3 · hidden]` rows (queries, keys, values, biases added); `span_of`
-/// gives each token's sequence. Returns the `[tokens, hidden]` context rows.
-pub(crate) fn attention(qkv: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32> {
+/// `qkv` holds `[tokens, 3 · hidden]` rows (queries, keys, values) without their `bias`
+/// (`3 · hidden`, added here on the fly); `span_of` gives each token's sequence. Returns the
+/// `[tokens, hidden]` context rows.
+pub(crate) fn attention(qkv: &[f32], bias: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32> {
     let hidden = heads.hidden();
     let mut out = vec![0f32; span_of.len() * hidden];
     let rows = rows_per_task(qkv.len(), 3 * hidden);
     out.par_chunks_mut(rows * hidden.max(1))
         .enumerate()
         .for_each_init(Scratch::default, |scratch, (task, out)| {
-            attend_rows(qkv, span_of, heads, task * rows, scratch, out)
+            attend_rows(qkv, bias, span_of, heads, task * rows, scratch, out)
         });
     out
 }
 
 /// The portable path of [`attention`], on the calling thread (for tests).
 #[cfg(test)]
-pub(crate) fn attention_portable(qkv: &[f32], span_of: &[Span], heads: Heads) -> Vec<f32> {
+pub(crate) fn attention_portable(
+    qkv: &[f32],
+    bias: &[f32],
+    span_of: &[Span],
+    heads: Heads,
+) -> Vec<f32> {
     let mut out = vec![0f32; span_of.len() * heads.hidden()];
-    attend_rows_body(qkv, span_of, heads, 0, &mut Scratch::default(), &mut out);
+    attend_rows_body(
+        qkv,
+        bias,
+        span_of,
+        heads,
+        0,
+        &mut Scratch::default(),
+        &mut out,
+    );
     out
 }
 

@@ -212,10 +212,16 @@ fn attention_stays_within_each_sequence_and_matches_the_definition() {
         let hidden = heads.count * heads.dim;
         let tokens: usize = lengths.iter().sum();
         let qkv = values(tokens * 3 * hidden, hidden as u64, 2.0);
+        let bias = values(3 * hidden, 99, 0.5);
+        let biased: Vec<f32> = qkv
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| v + bias[i % (3 * hidden)])
+            .collect();
         let (_, span_of) = spans_of_tokens(&lengths);
-        let exact = exact_attention(&qkv, &lengths, heads);
+        let exact = exact_attention(&biased, &lengths, heads);
         for run in [attention, attention_portable] {
-            let error = max_difference(&run(&qkv, &span_of, heads), &exact);
+            let error = max_difference(&run(&qkv, &bias, &span_of, heads), &exact);
             assert!(error <= 1e-5, "{heads:?}: max |Δ| {error:e}");
         }
     }
@@ -226,9 +232,10 @@ fn a_sequence_attends_identically_alone_and_packed_with_others() {
     let heads = Heads { count: 12, dim: 32 };
     let hidden = 384;
     let qkv = values(40 * 3 * hidden, 11, 2.0);
+    let bias = values(3 * hidden, 12, 0.5);
     let (_, packed) = spans_of_tokens(&[7, 33]);
     let (_, alone) = spans_of_tokens(&[33]);
-    let together = attention(&qkv, &packed, heads);
-    let single = attention(&qkv[7 * 3 * hidden..], &alone, heads);
+    let together = attention(&qkv, &bias, &packed, heads);
+    let single = attention(&qkv[7 * 3 * hidden..], &bias, &alone, heads);
     assert_eq!(together[7 * hidden..], single[..]);
 }

@@ -247,23 +247,6 @@ pub(crate) fn scaled_masked_softmax_body(row: &mut [f32], valid: usize, scale: f
     }
 }
 
-/// Adds `bias` to every row (width `bias.len()`) of `input` into a new buffer, in parallel.
-pub(crate) fn add_bias(input: &[f32], bias: &[f32]) -> Vec<f32> {
-    let width = bias.len().max(1);
-    let mut out = vec![0f32; input.len()];
-    let step = rows_per_task(out.len(), width) * width;
-    out.par_chunks_mut(step)
-        .zip(input.par_chunks(step))
-        .for_each(|(out, input)| {
-            for (out_row, in_row) in out.chunks_exact_mut(width).zip(input.chunks_exact(width)) {
-                for ((o, &x), &b) in out_row.iter_mut().zip(in_row).zip(bias) {
-                    *o = x + b;
-                }
-            }
-        });
-    out
-}
-
 /// Rows per rayon task: all of them when small, else a few tasks per thread for balance.
 pub(crate) fn rows_per_task(elements: usize, width: usize) -> usize {
     let rows = elements / width.max(1);

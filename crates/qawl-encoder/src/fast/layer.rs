@@ -4,7 +4,7 @@
 use candle_core::{bail, DType, Device, Result, Storage, Tensor};
 
 use super::attention::{attention, Heads, Span};
-use super::kernels::{add_bias, bias_gelu, residual_layer_norm, NormParams};
+use super::kernels::{bias_gelu, residual_layer_norm, NormParams};
 
 /// Reads a weight by its Hugging Face name (e.g. `encoder.layer.3.output.dense.weight`).
 pub(crate) type WeightSource<'a> = dyn Fn(&str) -> Result<Tensor> + 'a;
@@ -193,8 +193,10 @@ impl FastLayer {
     pub fn forward(&self, states: &Tensor, span_of: &[Span]) -> Result<Tensor> {
         let hidden = self.attention_output.outputs();
         let qkv = states.matmul(&self.qkv.weight)?;
-        let qkv = with_values(&qkv, |values| add_bias(values, &self.qkv.bias))?;
-        let context = matrix(attention(&qkv, span_of, self.heads), hidden)?;
+        let context = with_values(&qkv, |qkv| {
+            attention(qkv, &self.qkv.bias, span_of, self.heads)
+        })?;
+        let context = matrix(context, hidden)?;
         drop(qkv);
 
         let projected = context.matmul(&self.attention_output.weight)?;
