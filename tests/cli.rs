@@ -9,10 +9,10 @@ use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
 /// The binary with the rule stages only: these tests are about the command line, not the
-/// models (tests/extract_models.rs runs the models).
+/// models (tests/models_served.rs runs the models). "1" as shells write it (true/yes/on work too).
 fn qawl() -> AssertCommand {
     let mut command = AssertCommand::cargo_bin("qawl").expect("binary built");
-    command.env("QAWL_RULES_ONLY", "true");
+    command.env("QAWL_RULES_ONLY", "1");
     command
 }
 

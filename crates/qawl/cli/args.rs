@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::builder::TypedValueParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{BoolishValueParser, TypedValueParser};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::limits::Limits;
 
@@ -52,10 +52,10 @@ pub struct PipelineArgs {
     #[arg(long, env = "QAWL_HEADS_DIR")]
     pub heads_dir: Option<PathBuf>,
     /// Do not fetch missing model files; fail when they are absent.
-    #[arg(long, env = "QAWL_OFFLINE")]
+    #[arg(long, env = "QAWL_OFFLINE", value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub offline: bool,
     /// Only the rule stages (speakers and claims, no claim scores, no stances): no model needed.
-    #[arg(long, env = "QAWL_RULES_ONLY")]
+    #[arg(long, env = "QAWL_RULES_ONLY", value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub rules_only: bool,
 }
 
@@ -91,6 +91,12 @@ pub struct BenchArgs {
     /// Seconds to measure each batch size (after one warm-up batch).
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
+    /// Measure stock candle-transformers' BertModel and the fast forward side by side.
+    #[arg(long)]
+    pub compare: bool,
+    /// Also write the token ids measured and the batch sizes as JSON, for bench/engines.py.
+    #[arg(long, value_name = "FILE")]
+    pub write_inputs: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod records;
 mod report;
 
+use std::future::Future;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use qawl_core::StanceLabel;
-use qawl_core::{ClaimScorer, Span, StanceScorer};
+use qawl_core::{ClaimScorer, PipelineError, Span, StanceScorer};
 use qawl_heads::evaluation::{entity_scores, roc_auc, ClassificationReport};
 use qawl_heads::HeadsRuntime;
 use serde_json::json;
@@ -112,22 +113,35 @@ fn runtime_error(error: qawl_core::PipelineError) -> CliError {
     CliError::Runtime(anyhow::Error::new(error))
 }
 
+/// `score` over the records a chunk at a time (one progress step per chunk), results in order.
+async fn in_chunks<R, T, F, Fut>(records: &[R], mut score: F) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(&[R]) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, PipelineError>>,
+{
+    let bar = progress(records.len());
+    let mut results = Vec::with_capacity(records.len());
+    for chunk in records.chunks(CHUNK) {
+        results.extend(score(chunk).await.map_err(runtime_error)?);
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(results)
+}
+
 async fn eval_stance(
     runtime: &HeadsRuntime,
     records: &[records::StanceRecord],
 ) -> Result<(serde_json::Value, Vec<serde_json::Value>), CliError> {
     let scorer = runtime.stance_scorer().map_err(anyhow::Error::new)?;
-    let bar = progress(records.len());
-    let mut probabilities = Vec::with_capacity(records.len());
-    for chunk in records.chunks(CHUNK) {
+    let probabilities = in_chunks(records, |chunk| {
         let pairs = chunk
             .iter()
             .map(|r| (r.premise.clone(), r.hypothesis.clone()))
             .collect();
-        probabilities.extend(scorer.score(pairs).await.map_err(runtime_error)?);
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
+        scorer.score(pairs)
+    })
+    .await?;
     let index = |label: StanceLabel| {
         StanceLabel::ALL
             .iter()
@@ -157,14 +171,10 @@ async fn eval_claims(
     records: &[records::ClaimRecord],
 ) -> Result<(serde_json::Value, Vec<serde_json::Value>), CliError> {
     let scorer = runtime.claim_scorer().map_err(anyhow::Error::new)?;
-    let bar = progress(records.len());
-    let mut scores = Vec::with_capacity(records.len());
-    for chunk in records.chunks(CHUNK) {
-        let texts = chunk.iter().map(|r| r.text.clone()).collect();
-        scores.extend(scorer.score(texts).await.map_err(runtime_error)?);
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
+    let scores = in_chunks(records, |chunk| {
+        scorer.score(chunk.iter().map(|r| r.text.clone()).collect())
+    })
+    .await?;
     let gold: Vec<bool> = records.iter().map(|r| r.label).collect();
     let report = ClassificationReport::new(
         &["0", "1"],
@@ -189,33 +199,18 @@ async fn eval_ner(
     runtime: &HeadsRuntime,
     records: &[records::NerRecord],
 ) -> Result<(serde_json::Value, Vec<serde_json::Value>), CliError> {
-    let tagger = runtime.speaker_tagger().map_err(anyhow::Error::new)?;
-    let bar = progress(records.len());
-    let mut predicted: Vec<Vec<String>> = Vec::with_capacity(records.len());
-    for chunk in records.chunks(CHUNK) {
-        // Words joined by single spaces (readable predictions); the tagger gets them back as
-        // pre-split words through their spans.
-        let mut texts = Vec::with_capacity(chunk.len());
-        let mut words = Vec::with_capacity(chunk.len());
-        for record in chunk {
-            let mut text = String::new();
-            let mut spans = Vec::with_capacity(record.tokens.len());
-            for token in &record.tokens {
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                spans.push(Span::new(text.len(), text.len() + token.len()));
-                text.push_str(token);
-            }
-            texts.push(text);
-            words.push(spans);
+    let tagger = &runtime.speaker_tagger().map_err(anyhow::Error::new)?;
+    let tags = in_chunks(records, |chunk| {
+        let (texts, words) = joined_words(chunk);
+        async move {
+            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+            tagger.tag_words(&borrowed, &words).await
         }
-        let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let tags = tagger
-            .tag_words(&borrowed, &words)
-            .await
-            .map_err(runtime_error)?;
-        predicted.extend(tags.into_iter().map(|tags| {
+    })
+    .await?;
+    let predicted: Vec<Vec<String>> = tags
+        .iter()
+        .map(|tags| {
             tags.iter()
                 .map(|t| {
                     tagger
@@ -225,10 +220,8 @@ async fn eval_ner(
                         .unwrap_or_else(|| "O".into())
                 })
                 .collect()
-        }));
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
+        })
+        .collect();
     let gold: Vec<Vec<&str>> = records
         .iter()
         .map(|r| r.tags.iter().map(String::as_str).collect())
@@ -245,6 +238,26 @@ async fn eval_ner(
         .map(|(r, tags)| json!({"id": r.id, "tags": tags}))
         .collect();
     Ok((value, predictions))
+}
+
+/// Each record's words joined by single spaces, with each word's span in that text: the tagger
+/// reads them back as the pre-split words they were.
+fn joined_words(records: &[records::NerRecord]) -> (Vec<String>, Vec<Vec<Span>>) {
+    records
+        .iter()
+        .map(|record| {
+            let mut text = String::new();
+            let mut spans = Vec::with_capacity(record.tokens.len());
+            for token in &record.tokens {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                spans.push(Span::new(text.len(), text.len() + token.len()));
+                text.push_str(token);
+            }
+            (text, spans)
+        })
+        .unzip()
 }
 
 fn write_lines(path: &PathBuf, lines: &[serde_json::Value]) -> Result<(), CliError> {
