@@ -9,7 +9,7 @@ use crate::embed::TextEncoder;
 use crate::error::{EncoderError, Result};
 use crate::fetch::DefaultModelFiles;
 use crate::forward::ForwardKind;
-use crate::tokenize::EncodedText;
+use crate::tokenize::{EncodedText, TextTokenizer};
 
 /// News sentences in the service's languages; each is paired with a target below.
 const SENTENCES: [&str; 12] = [
@@ -84,6 +84,17 @@ pub struct BenchReport {
     pub peak_rss_bytes: Option<u64>,
 }
 
+/// The benchmark's inputs: every sentence paired with every target, tokenized as stance pairs
+/// are. `qawl bench --write-inputs` saves their ids so `bench/engines.py` runs other engines on
+/// exactly the same tokens.
+pub fn bench_pairs(tokenizer: &TextTokenizer) -> Result<Vec<EncodedText>> {
+    SENTENCES
+        .iter()
+        .flat_map(|s| TARGETS.iter().map(move |t| (*s, *t)))
+        .map(|(s, t)| tokenizer.encode_pair(s, t))
+        .collect()
+}
+
 /// Loads e5-small from `files` in the implementation [`ForwardKind::from_env`] names, and
 /// measures it.
 pub fn run_benchmark(files: &DefaultModelFiles, settings: &BenchSettings) -> Result<BenchReport> {
@@ -108,11 +119,7 @@ pub fn run_benchmark_with(
     let load_time = started.elapsed();
 
     let started = Instant::now();
-    let pairs = SENTENCES
-        .iter()
-        .flat_map(|s| TARGETS.iter().map(move |t| (*s, *t)))
-        .map(|(s, t)| encoder.tokenizer().encode_pair(s, t))
-        .collect::<Result<Vec<EncodedText>>>()?;
+    let pairs = bench_pairs(encoder.tokenizer())?;
     let tokenize_pairs_per_second = pairs.len() as f64 / started.elapsed().as_secs_f64();
     let mean_pair_tokens =
         pairs.iter().map(EncodedText::len).sum::<usize>() as f64 / pairs.len() as f64;

@@ -1,9 +1,13 @@
 //! `qawl bench`: encoder throughput at several batch sizes, cold start and peak memory.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use qawl_encoder::{run_benchmark, BenchSettings, RuntimeOptions};
+use qawl_encoder::{
+    bench_pairs, compare_forwards, run_benchmark, BenchSettings, RuntimeOptions, TextTokenizer,
+    MAX_MODEL_TOKENS,
+};
 
 use super::args::BenchArgs;
 use super::CliError;
@@ -29,10 +33,34 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
         batch_sizes: args.batch_sizes.clone(),
         min_time: Duration::from_secs_f64(args.seconds),
     };
-    let report = tokio::task::spawn_blocking(move || run_benchmark(&files, &settings))
-        .await
-        .context("benchmark task failed")?
-        .context("benchmark failed")?;
-    print!("{report}");
+    if let Some(path) = &args.write_inputs {
+        write_inputs(path, &files.tokenizer, &settings.batch_sizes)?;
+    }
+    let compare = args.compare;
+    let report = tokio::task::spawn_blocking(move || {
+        if compare {
+            compare_forwards(&files, &settings).map(|c| c.to_string())
+        } else {
+            run_benchmark(&files, &settings).map(|r| r.to_string())
+        }
+    })
+    .await
+    .context("benchmark task failed")?
+    .context("benchmark failed")?;
+    println!("{report}");
     Ok(())
+}
+
+/// `{"pairs": [[ids…]…], "batch_sizes": […]}`: the exact inputs, for other engines to run.
+fn write_inputs(path: &Path, tokenizer: &Path, batch_sizes: &[usize]) -> Result<(), CliError> {
+    let tokenizer =
+        TextTokenizer::from_file(tokenizer, MAX_MODEL_TOKENS).context("loading the tokenizer")?;
+    let pairs: Vec<Vec<u32>> = bench_pairs(&tokenizer)
+        .context("tokenizing the benchmark pairs")?
+        .into_iter()
+        .map(|pair| pair.ids)
+        .collect();
+    let json = serde_json::json!({"pairs": pairs, "batch_sizes": batch_sizes});
+    std::fs::write(path, json.to_string())
+        .map_err(|e| CliError::Usage(format!("--write-inputs {}: {e}", path.display())))
 }
