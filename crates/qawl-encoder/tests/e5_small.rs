@@ -2,41 +2,18 @@
 //! than to unrelated sentences, and our embeddings equal the reference computed from the
 //! dequantized checkpoint. Skipped, with a message, when the model cache is absent (CI fetches it).
 
-use std::path::{Path, PathBuf};
+mod real_model;
+
+use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::ensure;
-use qawl_encoder::{
-    DefaultModelFiles, EncoderError, ModelStore, RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
-    MODELS_DIR_ENV,
-};
+use qawl_encoder::{DefaultModelFiles, RuntimeOptions, TextEncoder, E5_QUERY_PREFIX};
+use real_model::model_files;
 use serde::Deserialize;
 
 /// Largest allowed difference per component against the reference embedding.
 const TOLERANCE: f32 = 1e-5;
-
-fn models_dir() -> PathBuf {
-    std::env::var_os(MODELS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/cache"))
-}
-
-/// The model files, or `None` (after saying why) when they have not been fetched.
-fn model_files() -> anyhow::Result<Option<DefaultModelFiles>> {
-    let dir = models_dir();
-    match ModelStore::new(&dir)?.default_files() {
-        Ok(files) => Ok(Some(files)),
-        Err(EncoderError::Missing { path, .. }) => {
-            eprintln!(
-                "SKIPPED: e5-small is not in {} ({} missing); run `qawl models fetch` or set {MODELS_DIR_ENV}",
-                dir.display(),
-                path.display()
-            );
-            Ok(None)
-        }
-        Err(other) => Err(other.into()),
-    }
-}
 
 /// One model load shared by the tests (loading dequantizes 96M weights).
 fn encoder(files: &DefaultModelFiles) -> anyhow::Result<&'static TextEncoder> {

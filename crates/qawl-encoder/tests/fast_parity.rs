@@ -2,40 +2,17 @@
 //! weights: hidden states of padded, mixed-length batches within 1e-4, and the same head
 //! outputs. Skipped, with a message, when the model cache is absent (CI fetches it).
 
-use std::path::{Path, PathBuf};
+mod real_model;
 
 use anyhow::{ensure, Context};
 use qawl_encoder::{
-    DefaultModelFiles, EncoderError, ForwardKind, HeadFiles, HeadInput, HeadOutput, HeadedEncoder,
-    ModelManifest, ModelRole, ModelStore, RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
-    MODELS_DIR_ENV,
+    ForwardKind, HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole,
+    RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
 };
+use real_model::{model_files, repo};
 
 /// Largest allowed difference of a hidden-state component (different summation orders).
 const HIDDEN_TOLERANCE: f32 = 1e-4;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The model files, or `None` (after saying why) when they have not been fetched.
-fn model_files() -> anyhow::Result<Option<DefaultModelFiles>> {
-    let dir = std::env::var_os(MODELS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("models/cache"));
-    match ModelStore::new(&dir)?.default_files() {
-        Ok(files) => Ok(Some(files)),
-        Err(EncoderError::Missing { path, .. }) => {
-            eprintln!(
-                "SKIPPED: e5-small is not in {} ({} missing); run `qawl models fetch` or set {MODELS_DIR_ENV}",
-                dir.display(),
-                path.display()
-            );
-            Ok(None)
-        }
-        Err(other) => Err(other.into()),
-    }
-}
 
 const TEXTS: [&str; 5] = [
     "قال وزير الخارجية يوم الثلاثاء إن المحادثات مع إيران ستستأنف في مسقط الأسبوع المقبل.",

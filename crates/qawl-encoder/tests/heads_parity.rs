@@ -3,13 +3,13 @@
 //! the full 12-layer model from those ids. Skipped, with a message, when the model cache is
 //! absent (CI fetches it).
 
-use std::path::{Path, PathBuf};
+mod real_model;
 
 use anyhow::{ensure, Context};
 use qawl_encoder::{
-    EncoderError, HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole,
-    ModelStore, RuntimeOptions, MODELS_DIR_ENV,
+    HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole, RuntimeOptions,
 };
+use real_model::{model_files, repo};
 use serde::Deserialize;
 
 /// Largest allowed differences against PyTorch (fp32, different summation orders); measured
@@ -25,25 +25,9 @@ struct Reference {
     probabilities: serde_json::Value,
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn load() -> anyhow::Result<Option<HeadedEncoder>> {
-    let dir = std::env::var_os(MODELS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("models/cache"));
-    let files = match ModelStore::new(&dir)?.default_files() {
-        Ok(files) => files,
-        Err(EncoderError::Missing { path, .. }) => {
-            eprintln!(
-                "SKIPPED: e5-small is not in {} ({} missing); run `qawl models fetch`",
-                dir.display(),
-                path.display()
-            );
-            return Ok(None);
-        }
-        Err(other) => return Err(other.into()),
+    let Some(files) = model_files()? else {
+        return Ok(None);
     };
     let pin = ModelManifest::builtin()?
         .entry(ModelRole::Encoder)
@@ -153,10 +137,9 @@ fn a_head_trained_on_another_base_model_is_refused() -> anyhow::Result<()> {
     let Some(_) = load()? else {
         return Ok(());
     };
-    let dir = std::env::var_os(MODELS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("models/cache"));
-    let files = ModelStore::new(&dir)?.default_files()?;
+    let Some(files) = model_files()? else {
+        return Ok(());
+    };
     let stance = HeadFiles::from_folder(&repo().join("models/heads/stance"))?;
     let error = HeadedEncoder::load(
         &files.encoder,
