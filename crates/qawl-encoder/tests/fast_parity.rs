@@ -2,12 +2,13 @@
 //! weights: hidden states of padded, mixed-length batches within 1e-4, and the same head
 //! outputs. Skipped, with a message, when the model cache is absent (CI fetches it).
 
+mod committed_heads;
 mod real_model;
 
 use anyhow::{ensure, Context};
+use committed_heads::committed_heads;
 use qawl_encoder::{
-    ForwardKind, HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole,
-    RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
+    ForwardKind, HeadInput, HeadOutput, HeadedEncoder, RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
 };
 use real_model::{model_files, repo};
 
@@ -92,15 +93,7 @@ fn fast_heads_answer_as_candles_heads() -> anyhow::Result<()> {
     let Some(files) = model_files()? else {
         return Ok(());
     };
-    let pin = ModelManifest::builtin()?
-        .entry(ModelRole::Encoder)
-        .context("no encoder in the built-in manifest")?
-        .sha256
-        .clone();
-    let heads = ["stance", "claim", "ner"]
-        .iter()
-        .map(|task| HeadFiles::from_folder(&repo().join("models/heads").join(task)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (pin, heads) = committed_heads(&repo())?;
     let load = |kind| {
         HeadedEncoder::load_with(
             &files.encoder,

@@ -3,9 +3,11 @@
 //! the full 12-layer model from those ids. Skipped, with a message, when the model cache is
 //! absent (CI fetches it).
 
+mod committed_heads;
 mod real_model;
 
 use anyhow::{ensure, Context};
+use committed_heads::committed_heads;
 use qawl_encoder::{
     HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole, RuntimeOptions,
 };
@@ -29,15 +31,7 @@ fn load() -> anyhow::Result<Option<HeadedEncoder>> {
     let Some(files) = model_files()? else {
         return Ok(None);
     };
-    let pin = ModelManifest::builtin()?
-        .entry(ModelRole::Encoder)
-        .context("no encoder in the built-in manifest")?
-        .sha256
-        .clone();
-    let heads = ["stance", "claim", "ner"]
-        .iter()
-        .map(|task| HeadFiles::from_folder(&repo().join("models/heads").join(task)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (pin, heads) = committed_heads(&repo())?;
     Ok(Some(HeadedEncoder::load(
         &files.encoder,
         &files.tokenizer,
