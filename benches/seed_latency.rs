@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use qawl::pipeline_factory::{model_pipeline, ModelSetup};
 use qawl_core::{Language, Target};
-use qawl_encoder::{peak_rss_bytes, ModelStore, MODELS_DIR_ENV};
+use qawl_encoder::{peak_rss_bytes, ModelStore, DEFAULT_MODELS_DIR, MODELS_DIR_ENV};
 
 const SEED: &str = include_str!("../fixtures/muscat-talks.ar.txt");
 /// Three propositions a fact-checker tracks on the seed: one it contradicts, one it supports in
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     }
     let dir = std::env::var_os(MODELS_DIR_ENV)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/cache"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODELS_DIR));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
