@@ -131,7 +131,7 @@ pub fn run_benchmark_with(
         .collect::<Result<Vec<_>>>()?;
     Ok(BenchReport {
         runtime: settings.runtime,
-        forward: kind.resolve(settings.runtime),
+        forward: kind.resolve(settings.runtime)?,
         load_time,
         mean_pair_tokens,
         tokenize_pairs_per_second,

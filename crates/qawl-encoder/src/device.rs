@@ -80,6 +80,9 @@ pub enum Precision {
     F16,
     /// bfloat16: BERT-family models on CUDA only.
     Bf16,
+    /// The fast CPU encoder's dense projections in int8 (weights per output channel, activations
+    /// per row, exact i32 sums); everything else in f32. BERT-family models on the CPU only.
+    Int8,
 }
 
 impl Precision {
@@ -89,6 +92,8 @@ impl Precision {
             Self::F32 => DType::F32,
             Self::F16 => DType::F16,
             Self::Bf16 => DType::BF16,
+            // Loaded and computed in f32; the projections quantize their f32 weights once.
+            Self::Int8 => DType::F32,
         }
     }
 }
@@ -101,8 +106,9 @@ impl FromStr for Precision {
             "f32" => Ok(Self::F32),
             "f16" => Ok(Self::F16),
             "bf16" => Ok(Self::Bf16),
+            "int8" => Ok(Self::Int8),
             other => Err(EncoderError::InvalidInput(format!(
-                "unknown dtype {other:?}; expected f32, f16 or bf16"
+                "unknown dtype {other:?}; expected f32, int8, f16 or bf16"
             ))),
         }
     }
@@ -114,6 +120,7 @@ impl fmt::Display for Precision {
             Self::F32 => "f32",
             Self::F16 => "f16",
             Self::Bf16 => "bf16",
+            Self::Int8 => "int8",
         })
     }
 }
@@ -144,6 +151,13 @@ impl RuntimeOptions {
                 Some("XLM-RoBERTa and DeBERTa-v2 run in f32 only (candle builds their masks in f32)".into())
             }
             (Precision::Bf16, DeviceChoice::Cuda(_), true) => None,
+            (Precision::Int8, DeviceChoice::Cuda(_), _) => {
+                Some("int8 runs on the CPU only; use f32 or bf16 on CUDA".into())
+            }
+            (Precision::Int8, DeviceChoice::Cpu, false) => {
+                Some("int8 exists for BERT-family encoders (e5) only; use f32".into())
+            }
+            (Precision::Int8, DeviceChoice::Cpu, true) => None,
         }
     }
 }

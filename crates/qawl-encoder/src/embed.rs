@@ -93,8 +93,12 @@ impl TextEncoder {
         let device = options.device.open()?;
         let tensors = file.bert_tensors()?;
         drop(file);
-        let forward: Box<dyn EncoderForward> = match kind.resolve(options) {
-            ForwardKind::Fast => Box::new(FastBertForward::from_tensors(&tensors, &config)?),
+        let forward: Box<dyn EncoderForward> = match kind.resolve(options)? {
+            ForwardKind::Fast => Box::new(FastBertForward::from_tensors(
+                &tensors,
+                &config,
+                options.precision,
+            )?),
             ForwardKind::Candle => {
                 let vb = VarBuilder::from_tensors(tensors, options.precision.dtype(), &device);
                 let model = BertModel::load(vb, &config).map_err(EncoderError::tensor(format!(

@@ -36,11 +36,15 @@ impl ForwardKind {
         }
     }
 
-    /// What actually runs with `options`: the fast path exists for f32 on the CPU only.
-    pub(crate) fn resolve(self, options: RuntimeOptions) -> Self {
+    /// What actually runs with `options`: the fast path exists for f32 and int8 on the CPU
+    /// only, and int8 exists in the fast path only.
+    pub(crate) fn resolve(self, options: RuntimeOptions) -> Result<Self> {
         match (self, options.device, options.precision) {
-            (Self::Fast, DeviceChoice::Cpu, Precision::F32) => Self::Fast,
-            _ => Self::Candle,
+            (Self::Fast, DeviceChoice::Cpu, Precision::F32 | Precision::Int8) => Ok(Self::Fast),
+            (Self::Candle, _, Precision::Int8) => Err(EncoderError::InvalidInput(format!(
+                "int8 runs in the fast encoder only; unset {ENCODER_IMPL_ENV}=candle or use f32"
+            ))),
+            _ => Ok(Self::Candle),
         }
     }
 }

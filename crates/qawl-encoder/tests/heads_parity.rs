@@ -7,25 +7,16 @@ mod committed_heads;
 mod real_model;
 
 use anyhow::{ensure, Context};
-use committed_heads::committed_heads;
+use committed_heads::{committed_heads, flat, references};
 use qawl_encoder::{
     HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole, RuntimeOptions,
 };
 use real_model::{model_files, repo};
-use serde::Deserialize;
 
 /// Largest allowed differences against PyTorch (fp32, different summation orders); measured
 /// 1.7e-5 and 3.3e-6 at most.
 const LOGIT_TOLERANCE: f32 = 1e-4;
 const PROBABILITY_TOLERANCE: f32 = 2e-5;
-
-#[derive(Deserialize)]
-struct Reference {
-    id: String,
-    input_ids: Vec<u32>,
-    logits: serde_json::Value,
-    probabilities: serde_json::Value,
-}
 
 fn load() -> anyhow::Result<Option<HeadedEncoder>> {
     let Some(files) = model_files()? else {
@@ -39,26 +30,6 @@ fn load() -> anyhow::Result<Option<HeadedEncoder>> {
         &heads,
         RuntimeOptions::default(),
     )?))
-}
-
-fn references(task: &str) -> anyhow::Result<Vec<Reference>> {
-    let path = repo()
-        .join("models/heads")
-        .join(task)
-        .join("dev_predictions.jsonl");
-    std::fs::read_to_string(&path)
-        .with_context(|| path.display().to_string())?
-        .lines()
-        .map(|line| Ok(serde_json::from_str(line)?))
-        .collect()
-}
-
-fn flat(value: &serde_json::Value) -> Vec<f32> {
-    match value {
-        serde_json::Value::Array(items) => items.iter().flat_map(flat).collect(),
-        serde_json::Value::Number(n) => vec![n.as_f64().unwrap_or(f64::NAN) as f32],
-        _ => vec![f32::NAN],
-    }
 }
 
 fn max_difference(a: &[f32], b: &[f32]) -> f32 {

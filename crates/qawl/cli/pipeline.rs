@@ -20,6 +20,10 @@ pub async fn load(args: &PipelineArgs) -> Result<LoadedPipeline, CliError> {
     }
     let mut setup = ModelSetup::new(store);
     setup.heads_dir = args.heads_dir.clone();
+    setup.runtime.precision = args
+        .precision
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--precision: {e}")))?;
     let started = std::time::Instant::now();
     let loaded = tokio::task::spawn_blocking(move || model_pipeline(&setup))
         .await

@@ -11,6 +11,7 @@ use super::attention::{spans_of_tokens, Span};
 use super::kernels::{layer_norm_in_place, NormParams};
 use super::layer::{matrix, vector, with_values, FastLayer, LayerShape, WeightSource};
 use crate::batch::TokenBatch;
+use crate::device::Precision;
 use crate::error::{EncoderError, Result as EncoderResult};
 use crate::forward::EncoderForward;
 
@@ -201,9 +202,14 @@ pub struct FastBertForward {
 impl FastBertForward {
     /// Builds the model from Hugging Face `BertModel` tensor names (`embeddings.*`,
     /// `encoder.layer.L.*`) as [`crate::e5s1::E5s1File::bert_tensors`] gives them.
-    pub fn from_tensors(tensors: &HashMap<String, Tensor>, config: &Config) -> EncoderResult<Self> {
+    /// `precision` is [`Precision::F32`] or [`Precision::Int8`] (the dense projections).
+    pub fn from_tensors(
+        tensors: &HashMap<String, Tensor>,
+        config: &Config,
+        precision: Precision,
+    ) -> EncoderResult<Self> {
         let build = || -> Result<Self> {
-            let shape = LayerShape::of(config)?;
+            let shape = LayerShape::of(config)?.with_precision(precision);
             let get = from_map(tensors);
             Ok(Self {
                 embeddings: FastEmbeddings::load(&get, shape)?,

@@ -1,10 +1,13 @@
-//! One BERT layer on packed token rows: the dense matmuls through candle (gemm), everything
-//! between them through [`super::kernels`] and [`super::attention`].
+//! One BERT layer on packed token rows: the dense matmuls through candle (gemm) in f32 or
+//! through [`super::int8`], everything between them through [`super::kernels`] and
+//! [`super::attention`].
 
 use candle_core::{bail, DType, Device, Result, Storage, Tensor};
 
 use super::attention::{attention, Heads, Span};
+use super::int8::{self, QuantizedWeight};
 use super::kernels::{bias_gelu, residual_layer_norm, NormParams};
+use crate::device::Precision;
 
 /// Reads a weight by its Hugging Face name (e.g. `encoder.layer.3.output.dense.weight`).
 pub(crate) type WeightSource<'a> = dyn Fn(&str) -> Result<Tensor> + 'a;
@@ -40,16 +43,31 @@ pub(crate) fn matrix(values: Vec<f32>, columns: usize) -> Result<Tensor> {
     Tensor::from_vec(values, (rows, columns), &Device::Cpu)
 }
 
-/// A linear map stored `[in, out]` (transposed once at load, so gemm reads rows) and its bias.
+/// The weights of a linear map, as its matmul reads them.
+#[derive(Debug)]
+enum Projection {
+    /// `[in, out]` f32 (transposed once at load, so gemm reads rows).
+    F32(Tensor),
+    /// Int8 per output channel, packed for [`int8::matmul`].
+    Int8(QuantizedWeight),
+}
+
+/// A linear map and its bias (added by the kernel that follows the matmul).
 #[derive(Debug)]
 struct Dense {
-    weight: Tensor,
+    weight: Projection,
     bias: Vec<f32>,
 }
 
 impl Dense {
-    /// Stacks the `[out_i, in]` weights of `modules` along the output and transposes them.
-    fn load(get: &WeightSource<'_>, modules: &[String], inputs: usize) -> Result<Self> {
+    /// Stacks the `[out_i, in]` weights of `modules` along the output; f32 ones are transposed,
+    /// int8 ones quantized per output channel.
+    fn load(
+        get: &WeightSource<'_>,
+        modules: &[String],
+        inputs: usize,
+        precision: Precision,
+    ) -> Result<Self> {
         let mut weights = Vec::new();
         let mut bias = Vec::new();
         for module in modules {
@@ -61,15 +79,32 @@ impl Dense {
             bias.extend(vector(&get(&format!("{module}.bias"))?, outputs, module)?);
             weights.push(weight);
         }
-        let weight = Tensor::cat(&weights, 0)?
-            .t()?
-            .contiguous()?
-            .to_device(&Device::Cpu)?;
+        let stacked = Tensor::cat(&weights, 0)?.to_device(&Device::Cpu)?;
+        let weight = match precision {
+            Precision::Int8 => Projection::Int8(with_values(&stacked.contiguous()?, |rows| {
+                QuantizedWeight::from_rows(rows, bias.len(), inputs)
+            })?),
+            _ => Projection::F32(stacked.t()?.contiguous()?),
+        };
         Ok(Self { weight, bias })
     }
 
     fn outputs(&self) -> usize {
         self.bias.len()
+    }
+
+    /// `states · W` for packed `[tokens, in]` rows (bias not added).
+    fn apply(&self, states: &Tensor) -> Result<Tensor> {
+        match &self.weight {
+            Projection::F32(weight) => states.matmul(weight),
+            Projection::Int8(weight) => {
+                if states.dim(1)? != weight.inputs() {
+                    bail!("{} inputs, expected {}", states.dim(1)?, weight.inputs())
+                }
+                let out = with_values(states, |rows| int8::matmul(rows, weight))?;
+                matrix(out, weight.outputs())
+            }
+        }
     }
 }
 
@@ -110,6 +145,8 @@ pub(crate) struct LayerShape {
     pub intermediate: usize,
     /// Layer-norm epsilon.
     pub eps: f32,
+    /// How the dense projections run: f32, or int8 ([`Precision::Int8`]).
+    pub precision: Precision,
 }
 
 impl LayerShape {
@@ -127,7 +164,13 @@ impl LayerShape {
             heads,
             intermediate: config.intermediate_size,
             eps: config.layer_norm_eps as f32,
+            precision: Precision::F32,
         })
+    }
+
+    /// The same shape with the dense projections in `precision`.
+    pub fn with_precision(self, precision: Precision) -> Self {
+        Self { precision, ..self }
     }
 }
 
@@ -156,10 +199,13 @@ impl FastLayer {
                 module("attention.self.value"),
             ],
             shape.hidden,
+            shape.precision,
         )?;
-        let attention_output = Dense::load(get, &[module("attention.output.dense")], shape.hidden)?;
-        let intermediate = Dense::load(get, &[module("intermediate.dense")], shape.hidden)?;
-        let output = Dense::load(get, &[module("output.dense")], shape.intermediate)?;
+        let dense =
+            |name: &str, inputs: usize| Dense::load(get, &[module(name)], inputs, shape.precision);
+        let attention_output = dense("attention.output.dense", shape.hidden)?;
+        let intermediate = dense("intermediate.dense", shape.hidden)?;
+        let output = dense("output.dense", shape.intermediate)?;
         if qkv.outputs() != 3 * shape.hidden
             || attention_output.outputs() != shape.hidden
             || intermediate.outputs() != shape.intermediate
@@ -192,14 +238,14 @@ impl FastLayer {
     /// The layer over packed `[tokens, hidden]` rows; `span_of` gives each token's sequence.
     pub fn forward(&self, states: &Tensor, span_of: &[Span]) -> Result<Tensor> {
         let hidden = self.attention_output.outputs();
-        let qkv = states.matmul(&self.qkv.weight)?;
+        let qkv = self.qkv.apply(states)?;
         let context = with_values(&qkv, |qkv| {
             attention(qkv, &self.qkv.bias, span_of, self.heads)
         })?;
         let context = matrix(context, hidden)?;
         drop(qkv);
 
-        let projected = context.matmul(&self.attention_output.weight)?;
+        let projected = self.attention_output.apply(&context)?;
         let attended = self.add_and_norm(
             &projected,
             &self.attention_output.bias,
@@ -207,14 +253,14 @@ impl FastLayer {
             &self.attention_norm,
         )?;
 
-        let intermediate = attended.matmul(&self.intermediate.weight)?;
+        let intermediate = self.intermediate.apply(&attended)?;
         let activated = with_values(&intermediate, |values| {
             let mut out = vec![0f32; values.len()];
             bias_gelu(values, &self.intermediate.bias, &mut out);
             out
         })?;
         let activated = matrix(activated, self.intermediate.outputs())?;
-        let output = activated.matmul(&self.output.weight)?;
+        let output = self.output.apply(&activated)?;
         self.add_and_norm(&output, &self.output.bias, &attended, &self.output_norm)
     }
 

@@ -8,6 +8,10 @@
 
 mod attention;
 mod encoder;
+// why: the AVX2 tile kernel is a `#[target_feature]` function, called after the CPU check.
+mod int8;
+#[cfg(test)]
+mod int8_tests;
 // why: `multiversion` expands into `unsafe` calls of `#[target_feature]` clones after its own
 // CPU feature check; the kernels themselves contain no unsafe code.
 #[cfg(test)]

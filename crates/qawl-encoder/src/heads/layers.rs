@@ -10,6 +10,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertEncoder, BertModel, Config};
 
 use crate::batch::TokenBatch;
+use crate::device::Precision;
 use crate::fast::{from_map, FastEmbeddings, FastStack, LayerShape, PackedStates};
 use crate::forward::ForwardKind;
 
@@ -38,12 +39,13 @@ impl Trunk {
         config: &Config,
         depth: usize,
         kind: ForwardKind,
-        dtype: DType,
+        precision: Precision,
         device: &Device,
     ) -> Result<Self> {
+        let dtype = precision.dtype();
         match kind {
             ForwardKind::Fast => {
-                let shape = LayerShape::of(config)?;
+                let shape = LayerShape::of(config)?.with_precision(precision);
                 let get = from_map(base);
                 Ok(Self::Fast(
                     FastEmbeddings::load(&get, shape)?,
@@ -100,12 +102,13 @@ impl Branch {
         config: &Config,
         layers: usize,
         kind: ForwardKind,
-        dtype: DType,
+        precision: Precision,
         device: &Device,
     ) -> Result<Self> {
+        let dtype = precision.dtype();
         match kind {
             ForwardKind::Fast => {
-                let shape = LayerShape::of(config)?;
+                let shape = LayerShape::of(config)?.with_precision(precision);
                 FastStack::load(&from_map(&tensors), "layer.", 0..layers, shape).map(Self::Fast)
             }
             ForwardKind::Candle => {

@@ -8,14 +8,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use candle_transformers::models::bert::Config;
 
 use super::adapter::{load_adapter, verify, HeadFiles, LoadedAdapter};
 use super::layers::{Branch, Trunk};
 use super::manifest::{HeadManifest, Pooling};
 use super::readout::{pool, tempered_softmax, LinearHead};
-use crate::device::RuntimeOptions;
+use crate::device::{Precision, RuntimeOptions};
 use crate::e5s1::E5s1File;
 use crate::error::{EncoderError, Result};
 use crate::forward::ForwardKind;
@@ -105,7 +105,7 @@ impl HeadedEncoder {
         options: RuntimeOptions,
         kind: ForwardKind,
     ) -> Result<Self> {
-        let kind = kind.resolve(options);
+        let kind = kind.resolve(options)?;
         if let Some(reason) = options.unsupported_because(true) {
             return Err(EncoderError::InvalidInput(format!(
                 "{} {}: {reason}",
@@ -128,7 +128,7 @@ impl HeadedEncoder {
             config.max_position_embeddings.min(MAX_MODEL_TOKENS),
         )?;
         let device = options.device.open()?;
-        let dtype = options.precision.dtype();
+        let precision = options.precision;
 
         let adapters = heads
             .iter()
@@ -140,7 +140,7 @@ impl HeadedEncoder {
             .map(|a| a.manifest.frozen_depth)
             .min()
             .unwrap_or(0);
-        let trunk = Trunk::load(&base, &config, trunk_depth, kind, dtype, &device).map_err(
+        let trunk = Trunk::load(&base, &config, trunk_depth, kind, precision, &device).map_err(
             EncoderError::tensor(format!(
                 "{}: building layers 0..{trunk_depth}",
                 encoder.display()
@@ -156,7 +156,7 @@ impl HeadedEncoder {
                     trunk_depth,
                     &base_tokenizer,
                     kind,
-                    dtype,
+                    precision,
                     &device,
                 )
             })
@@ -312,7 +312,7 @@ fn build_head(
     trunk_depth: usize,
     base_tokenizer: &TextTokenizer,
     kind: ForwardKind,
-    dtype: DType,
+    precision: Precision,
     device: &Device,
 ) -> Result<TaskHead> {
     let LoadedAdapter {
@@ -331,7 +331,7 @@ fn build_head(
         }
     }
     let layers = config.num_hidden_layers - trunk_depth;
-    let branch = Branch::load(tensors, config, layers, kind, dtype, device).map_err(
+    let branch = Branch::load(tensors, config, layers, kind, precision, device).map_err(
         EncoderError::tensor(format!(
             "{}: building the {} head's layers",
             manifest.task, manifest.task
