@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::device::RuntimeOptions;
+use crate::device::{Precision, RuntimeOptions};
 use crate::embed::TextEncoder;
 use crate::error::{EncoderError, Result};
 use crate::fetch::DefaultModelFiles;
@@ -226,27 +226,45 @@ fn kind_name(kind: ForwardKind) -> &'static str {
     }
 }
 
-/// Stock candle and the fast forward, measured one after the other on the same inputs.
+/// Stock candle and the fast forward in f32 and int8, measured one after the other on the same
+/// inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchComparison {
     /// candle-transformers' `BertModel`.
     pub candle: BenchReport,
-    /// [`crate::FastBertForward`].
+    /// [`crate::FastBertForward`] in f32.
     pub fast: BenchReport,
+    /// [`crate::FastBertForward`] with int8 projections ([`Precision::Int8`]).
+    pub int8: BenchReport,
     /// Per batch size: the dense matmuls of all layers alone (same shapes as the fast
     /// forward's, through the same candle gemm), per batch. The rest of the fast batch time is
     /// embeddings, attention, kernels and pooling.
     pub matmul_times: Vec<Duration>,
 }
 
-/// Measures candle's and the fast forward (each loaded, measured and dropped in turn), then
-/// the fast forward's dense matmuls alone.
+/// Measures candle's and the fast forward in f32, the fast one in int8 (each loaded, measured
+/// and dropped in turn), then the fast forward's dense f32 matmuls alone.
 pub fn compare_forwards(
     files: &DefaultModelFiles,
     settings: &BenchSettings,
 ) -> Result<BenchComparison> {
-    let candle = run_benchmark_with(files, settings, ForwardKind::Candle)?;
-    let fast = run_benchmark_with(files, settings, ForwardKind::Fast)?;
+    let f32_settings = BenchSettings {
+        runtime: RuntimeOptions {
+            precision: Precision::F32,
+            ..settings.runtime
+        },
+        ..settings.clone()
+    };
+    let int8_settings = BenchSettings {
+        runtime: RuntimeOptions {
+            precision: Precision::Int8,
+            ..settings.runtime
+        },
+        ..settings.clone()
+    };
+    let candle = run_benchmark_with(files, &f32_settings, ForwardKind::Candle)?;
+    let fast = run_benchmark_with(files, &f32_settings, ForwardKind::Fast)?;
+    let int8 = run_benchmark_with(files, &int8_settings, ForwardKind::Fast)?;
     let config = crate::e5s1::E5s1File::open(&files.encoder)?.bert_config();
     let matmul_times = settings
         .batch_sizes
@@ -260,6 +278,7 @@ pub fn compare_forwards(
     Ok(BenchComparison {
         candle,
         fast,
+        int8,
         matmul_times,
     })
 }
@@ -303,11 +322,10 @@ fn dense_matmul_time(
 
 impl fmt::Display for BenchComparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (candle, fast) = (&self.candle, &self.fast);
+        let (candle, fast, int8) = (&self.candle, &self.fast, &self.int8);
         writeln!(
             f,
-            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}: stock candle BertModel vs {} forward",
-            fast.runtime.precision,
+            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized) on {}: stock candle BertModel f32 vs {} forward f32 and int8",
             fast.runtime.device,
             kind_name(fast.forward)
         )?;
@@ -319,33 +337,37 @@ impl fmt::Display for BenchComparison {
         )?;
         writeln!(
             f,
-            "| batch | candle pairs/s | fast pairs/s | fast/candle | candle ms/batch | fast ms/batch | fast matmuls ms (share) |"
+            "| batch | candle pairs/s | fast pairs/s | int8 pairs/s | fast/candle | int8/fast | fast ms/batch | int8 ms/batch | fast matmuls ms (share) |"
         )?;
         writeln!(
             f,
-            "|------:|---------------:|-------------:|------------:|----------------:|--------------:|------------------------:|"
+            "|------:|---------------:|-------------:|-------------:|------------:|----------:|--------------:|--------------:|------------------------:|"
         )?;
-        for ((c, q), matmuls) in candle.rows.iter().zip(&fast.rows).zip(&self.matmul_times) {
+        let rows = candle.rows.iter().zip(&fast.rows).zip(&int8.rows);
+        for (((c, q), i), matmuls) in rows.zip(&self.matmul_times) {
             let fast_ms = q.batch_latency.as_secs_f64() * 1e3;
             let matmul_ms = matmuls.as_secs_f64() * 1e3;
             writeln!(
                 f,
-                "| {:>5} | {:>14.1} | {:>12.1} | {:>10.2}x | {:>15.1} | {:>13.1} | {:>13.1} ({:>3.0} %) |",
+                "| {:>5} | {:>14.1} | {:>12.1} | {:>12.1} | {:>10.2}x | {:>8.2}x | {:>13.1} | {:>13.1} | {:>13.1} ({:>3.0} %) |",
                 c.batch_size,
                 c.pairs_per_second,
                 q.pairs_per_second,
+                i.pairs_per_second,
                 q.pairs_per_second / c.pairs_per_second,
-                c.batch_latency.as_secs_f64() * 1e3,
+                i.pairs_per_second / q.pairs_per_second,
                 fast_ms,
+                i.batch_latency.as_secs_f64() * 1e3,
                 matmul_ms,
                 100.0 * matmul_ms / fast_ms
             )?;
         }
         writeln!(
             f,
-            "cold start (read + dequantize + build): candle {:.2} s, fast {:.2} s",
+            "cold start (read + dequantize + build): candle {:.2} s, fast {:.2} s, int8 {:.2} s",
             candle.load_time.as_secs_f64(),
-            fast.load_time.as_secs_f64()
+            fast.load_time.as_secs_f64(),
+            int8.load_time.as_secs_f64()
         )?;
         let mib = |bytes: Option<u64>| {
             bytes.map_or("not reported".to_string(), |b| {
@@ -354,9 +376,10 @@ impl fmt::Display for BenchComparison {
         };
         write!(
             f,
-            "peak RSS since each load: candle {}, fast {}",
+            "peak RSS since each load: candle {}, fast {}, int8 {}",
             mib(candle.peak_rss_bytes),
-            mib(fast.peak_rss_bytes)
+            mib(fast.peak_rss_bytes),
+            mib(int8.peak_rss_bytes)
         )?;
         Ok(())
     }
