@@ -1,6 +1,7 @@
 //! `cargo bench --bench seed_latency`: what a user of `qawl serve` waits for on the seed article
 //! with three targets — cold start (model and heads loaded, pipeline built), warm end-to-end
-//! latency of `Extract` (median and spread over repeated runs), and peak resident memory.
+//! latency of `Extract` (median and spread over repeated runs), and peak resident memory — in
+//! int8 (the service's default) and in f32.
 //! Needs the fetched model (`qawl models fetch`; folder from QAWL_MODELS_DIR or models/cache).
 
 use std::path::PathBuf;
@@ -8,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use qawl::pipeline_factory::{model_pipeline, ModelSetup};
 use qawl_core::{Language, Target};
-use qawl_encoder::{peak_rss_bytes, ModelStore, DEFAULT_MODELS_DIR, MODELS_DIR_ENV};
+use qawl_encoder::{
+    peak_rss_bytes, reset_peak_rss, ModelStore, Precision, DEFAULT_MODELS_DIR, MODELS_DIR_ENV,
+};
 
 const SEED: &str = include_str!("../fixtures/muscat-talks.ar.txt");
 /// Three propositions a fact-checker tracks on the seed: one it contradicts, one it supports in
@@ -32,9 +35,6 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let started = Instant::now();
-    let loaded = model_pipeline(&ModelSetup::new(ModelStore::new(&dir)?))?;
-    let cold = started.elapsed();
     let targets: Vec<Target> = TARGETS
         .iter()
         .map(|(id, proposition)| Target {
@@ -42,44 +42,52 @@ fn main() -> anyhow::Result<()> {
             proposition: (*proposition).into(),
         })
         .collect();
-    let extract = || {
-        runtime.block_on(
-            loaded
-                .pipeline
-                .extract(SEED, Some(Language::Arabic), &targets),
-        )
-    };
-    let first = Instant::now();
-    let output = extract()?;
-    let first = first.elapsed();
-    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
+    for precision in [Precision::Int8, Precision::F32] {
+        reset_peak_rss();
+        let mut setup = ModelSetup::new(ModelStore::new(&dir)?);
+        setup.runtime.precision = precision;
         let started = Instant::now();
-        extract()?;
-        times.push(started.elapsed());
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "seed article ({} bytes, {} claims) with {} targets",
-        SEED.len(),
-        output.analysis.claims.len(),
-        targets.len()
-    );
-    println!(
-        "cold start (encoder + heads loaded, pipeline built): {:.0} ms",
-        ms(cold)
-    );
-    println!("first extract: {:.0} ms", ms(first));
-    println!(
-        "warm extract over {RUNS} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
-        ms(times[RUNS / 2]),
-        ms(times[0]),
-        ms(times[RUNS - 1])
-    );
-    match peak_rss_bytes() {
-        Some(bytes) => println!("peak RSS: {} MiB", bytes / (1 << 20)),
-        None => println!("peak RSS: not reported by this OS"),
+        let loaded = model_pipeline(&setup)?;
+        let cold = started.elapsed();
+        let extract = || {
+            runtime.block_on(
+                loaded
+                    .pipeline
+                    .extract(SEED, Some(Language::Arabic), &targets),
+            )
+        };
+        let first = Instant::now();
+        let output = extract()?;
+        let first = first.elapsed();
+        let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            extract()?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{precision}: seed article ({} bytes, {} claims) with {} targets",
+            SEED.len(),
+            output.analysis.claims.len(),
+            targets.len()
+        );
+        println!(
+            "  cold start (encoder + heads loaded, pipeline built): {:.0} ms",
+            ms(cold)
+        );
+        println!("  first extract: {:.0} ms", ms(first));
+        println!(
+            "  warm extract over {RUNS} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
+            ms(times[RUNS / 2]),
+            ms(times[0]),
+            ms(times[RUNS - 1])
+        );
+        match peak_rss_bytes() {
+            Some(bytes) => println!("  peak RSS since the load: {} MiB", bytes / (1 << 20)),
+            None => println!("  peak RSS: not reported by this OS"),
+        }
     }
     Ok(())
 }

@@ -169,7 +169,7 @@ fn measure(
 
 /// Restarts the `VmHWM` count (Linux: `5` into `clear_refs`); elsewhere the peak stays
 /// process-wide, which the report's wording covers.
-fn reset_peak_rss() {
+pub fn reset_peak_rss() {
     // Best effort: a failure only widens the peak to the whole process.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

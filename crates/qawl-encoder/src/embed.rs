@@ -91,15 +91,20 @@ impl TextEncoder {
             config.max_position_embeddings.min(MAX_MODEL_TOKENS),
         )?;
         let device = options.device.open()?;
-        let tensors = file.bert_tensors()?;
-        drop(file);
         let forward: Box<dyn EncoderForward> = match kind.resolve(options)? {
-            ForwardKind::Fast => Box::new(FastBertForward::from_tensors(
-                &tensors,
-                &config,
-                options.precision,
-            )?),
+            ForwardKind::Fast => {
+                let (tensors, words) = file.fast_tensors()?;
+                drop(file);
+                Box::new(FastBertForward::from_parts(
+                    &tensors,
+                    words,
+                    &config,
+                    options.precision,
+                )?)
+            }
             ForwardKind::Candle => {
+                let tensors = file.bert_tensors()?;
+                drop(file);
                 let vb = VarBuilder::from_tensors(tensors, options.precision.dtype(), &device);
                 let model = BertModel::load(vb, &config).map_err(EncoderError::tensor(format!(
                     "{}: building the BERT model",

@@ -26,8 +26,8 @@ mod tokenize;
 
 pub use batch::TokenBatch;
 pub use bench::{
-    bench_pairs, compare_forwards, peak_rss_bytes, run_benchmark, run_benchmark_with,
-    BenchComparison, BenchReport, BenchRow, BenchSettings,
+    bench_pairs, compare_forwards, peak_rss_bytes, reset_peak_rss, run_benchmark,
+    run_benchmark_with, BenchComparison, BenchReport, BenchRow, BenchSettings,
 };
 pub use checkpoint::{
     Architecture, CheckpointConfig, CheckpointFiles, CheckpointSource, ClassifierModel, HeadKind,

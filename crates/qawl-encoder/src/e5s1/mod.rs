@@ -4,3 +4,7 @@ mod format;
 mod weights;
 
 pub use format::{E5s1File, E5s1Header};
+pub(crate) use format::{Q4_0_BLOCK, Q4_0_BLOCK_BYTES};
+pub(crate) use weights::dequantize_blocks;
+#[cfg(test)]
+pub(crate) use weights::dequantize_q4_0;

@@ -8,6 +8,7 @@ use half::f16;
 
 use super::format::{E5s1File, StoredDType, TensorEntry, Q4_0_BLOCK, Q4_0_BLOCK_BYTES};
 use crate::error::{EncoderError, Result};
+use crate::fast::Q4Rows;
 
 /// Per-layer tensors: (E5S1 short name, Hugging Face name below `encoder.layer.L.`, is it a Linear).
 const LAYER_PARTS: [(&str, &str, bool); 8] = [
@@ -47,17 +48,37 @@ impl E5s1File {
 
     /// All weights as f32 CPU tensors under Hugging Face `BertModel` names, shapes checked.
     pub fn bert_tensors(&self) -> Result<HashMap<String, Tensor>> {
+        self.tensors_with_words(true)
+    }
+
+    /// For the fast encoder: the word embeddings as stored, when they are Q4_0 rows (then the
+    /// map lacks them), and every other weight as [`E5s1File::bert_tensors`] gives it.
+    pub(crate) fn fast_tensors(&self) -> Result<(HashMap<String, Tensor>, Option<Q4Rows>)> {
+        let h = *self.header();
+        let words = self
+            .entry("emb.word")
+            .filter(|entry| {
+                entry.dtype == StoredDType::Q4_0 && entry.n_elements == h.vocab * h.hidden
+            })
+            .and_then(|entry| Q4Rows::new(self.data(entry).to_vec(), h.vocab, h.hidden));
+        let tensors = self.tensors_with_words(words.is_none())?;
+        Ok((tensors, words))
+    }
+
+    fn tensors_with_words(&self, with_words: bool) -> Result<HashMap<String, Tensor>> {
         let h = *self.header();
         let mut out = HashMap::new();
         let mut put = |file_name: String, hf_name: String, shape: &[usize]| -> Result<()> {
             out.insert(hf_name, self.tensor(&file_name, shape)?);
             Ok(())
         };
-        put(
-            "emb.word".into(),
-            "embeddings.word_embeddings.weight".into(),
-            &[h.vocab, h.hidden],
-        )?;
+        if with_words {
+            put(
+                "emb.word".into(),
+                "embeddings.word_embeddings.weight".into(),
+                &[h.vocab, h.hidden],
+            )?;
+        }
         put(
             "emb.pos".into(),
             "embeddings.position_embeddings.weight".into(),
@@ -159,7 +180,8 @@ pub(crate) fn dequantize_q4_0(data: &[u8]) -> Vec<f32> {
     out
 }
 
-fn dequantize_blocks(src: &[u8], dst: &mut [f32]) {
+/// Dequantizes whole Q4_0 blocks of `src` into `dst` (32 weights per 18 bytes).
+pub(crate) fn dequantize_blocks(src: &[u8], dst: &mut [f32]) {
     let half = Q4_0_BLOCK / 2;
     for (block, out) in src
         .chunks_exact(Q4_0_BLOCK_BYTES)

@@ -10,6 +10,7 @@ use candle_transformers::models::bert::Config;
 use super::attention::{spans_of_tokens, Span};
 use super::kernels::{layer_norm_in_place, NormParams};
 use super::layer::{matrix, vector, with_values, FastLayer, LayerShape, WeightSource};
+use super::word_table::{Q4Rows, WordTable};
 use crate::batch::TokenBatch;
 use crate::device::Precision;
 use crate::error::{EncoderError, Result as EncoderResult};
@@ -63,7 +64,7 @@ impl PackedStates {
 /// Word, position and token-type embeddings plus their layer norm, as BERT sums them.
 #[derive(Debug)]
 pub(crate) struct FastEmbeddings {
-    words: Tensor,
+    words: WordTable,
     positions: Tensor,
     types: Tensor,
     gamma: Vec<f32>,
@@ -72,8 +73,9 @@ pub(crate) struct FastEmbeddings {
 }
 
 impl FastEmbeddings {
-    /// Loads `embeddings.*`.
-    pub fn load(get: &WeightSource<'_>, shape: LayerShape) -> Result<Self> {
+    /// Loads `embeddings.*`; the word embeddings are `words` when given (as the E5S1 file
+    /// stores them), else `embeddings.word_embeddings.weight`.
+    pub fn load(get: &WeightSource<'_>, words: Option<Q4Rows>, shape: LayerShape) -> Result<Self> {
         let table = |name: &str| -> Result<Tensor> {
             let table = get(&format!("embeddings.{name}.weight"))?
                 .to_dtype(DType::F32)?
@@ -87,8 +89,18 @@ impl FastEmbeddings {
             }
             Ok(table)
         };
+        let words = match words {
+            Some(rows) => WordTable::Q4_0(rows),
+            None => WordTable::F32(table("word_embeddings")?),
+        };
+        if words.width()? != shape.hidden {
+            bail!(
+                "embeddings.word_embeddings: width differs from hidden {}",
+                shape.hidden
+            )
+        }
         Ok(Self {
-            words: table("word_embeddings")?,
+            words,
             positions: table("position_embeddings")?,
             types: table("token_type_embeddings")?,
             gamma: vector(&get("embeddings.LayerNorm.weight")?, shape.hidden, "norm")?,
@@ -102,29 +114,29 @@ impl FastEmbeddings {
         let hidden = self.gamma.len();
         let tokens: usize = sequences.iter().map(|(ids, _)| ids.len()).sum();
         let mut rows = vec![0f32; tokens * hidden];
-        let mut at = 0;
-        with_values(&self.words, |words| {
-            with_values(&self.positions, |positions| {
-                with_values(&self.types, |types| {
-                    for (ids, type_ids) in sequences {
-                        if ids.len() != type_ids.len() {
-                            bail!("type ids and token ids differ in length")
-                        }
-                        for (position, (&id, &kind)) in ids.iter().zip(*type_ids).enumerate() {
-                            let word = table_row(words, id as usize, hidden, "token id")?;
-                            let kind = table_row(types, kind as usize, hidden, "type id")?;
-                            let place = table_row(positions, position, hidden, "position")?;
-                            let out = &mut rows[at * hidden..(at + 1) * hidden];
-                            for (((o, w), k), p) in out.iter_mut().zip(word).zip(kind).zip(place) {
-                                *o = (w + k) + p;
-                            }
-                            at += 1;
-                        }
+        let mut first = 0;
+        with_values(&self.positions, |positions| {
+            with_values(&self.types, |types| {
+                for (ids, type_ids) in sequences {
+                    if ids.len() != type_ids.len() {
+                        bail!("type ids and token ids differ in length")
                     }
-                    Ok(())
-                })
+                    self.words.for_each_row(ids, |position, word| {
+                        let kind = type_ids[position] as usize;
+                        let kind = table_row(types, kind, hidden, "type id")?;
+                        let place = table_row(positions, position, hidden, "position")?;
+                        let at = first + position;
+                        let out = &mut rows[at * hidden..(at + 1) * hidden];
+                        for (((o, w), k), p) in out.iter_mut().zip(word).zip(kind).zip(place) {
+                            *o = (w + k) + p;
+                        }
+                        Ok(())
+                    })?;
+                    first += ids.len();
+                }
+                Ok(())
             })
-        })????;
+        })???;
         let norm = NormParams {
             gamma: &self.gamma,
             beta: &self.beta,
@@ -208,11 +220,22 @@ impl FastBertForward {
         config: &Config,
         precision: Precision,
     ) -> EncoderResult<Self> {
+        Self::from_parts(tensors, None, config, precision)
+    }
+
+    /// [`FastBertForward::from_tensors`] with the word embeddings kept in Q4_0 when `words` is
+    /// given ([`crate::e5s1::E5s1File`]'s `fast_tensors`).
+    pub(crate) fn from_parts(
+        tensors: &HashMap<String, Tensor>,
+        words: Option<Q4Rows>,
+        config: &Config,
+        precision: Precision,
+    ) -> EncoderResult<Self> {
         let build = || -> Result<Self> {
             let shape = LayerShape::of(config)?.with_precision(precision);
             let get = from_map(tensors);
             Ok(Self {
-                embeddings: FastEmbeddings::load(&get, shape)?,
+                embeddings: FastEmbeddings::load(&get, words, shape)?,
                 stack: FastStack::load(&get, "encoder.layer.", 0..config.num_hidden_layers, shape)?,
                 hidden_size: config.hidden_size,
             })

@@ -19,7 +19,9 @@ mod kernel_tests;
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
+mod word_table;
 
 pub use encoder::FastBertForward;
 pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};
 pub(crate) use layer::LayerShape;
+pub(crate) use word_table::Q4Rows;

@@ -11,7 +11,7 @@ use candle_transformers::models::bert::{BertEncoder, BertModel, Config};
 
 use crate::batch::TokenBatch;
 use crate::device::Precision;
-use crate::fast::{from_map, FastEmbeddings, FastStack, LayerShape, PackedStates};
+use crate::fast::{from_map, FastEmbeddings, FastStack, LayerShape, PackedStates, Q4Rows};
 use crate::forward::ForwardKind;
 
 /// Embeddings and layers `0..depth` of the base model.
@@ -33,9 +33,11 @@ pub(super) enum TrunkStates {
 }
 
 impl Trunk {
-    /// Embeddings and layers `0..depth` from the base model's Hugging Face tensors.
+    /// Embeddings and layers `0..depth` from the base model's Hugging Face tensors (and the
+    /// word embeddings as stored, when the fast path has them apart).
     pub fn load(
         base: &HashMap<String, Tensor>,
+        words: Option<Q4Rows>,
         config: &Config,
         depth: usize,
         kind: ForwardKind,
@@ -48,7 +50,7 @@ impl Trunk {
                 let shape = LayerShape::of(config)?.with_precision(precision);
                 let get = from_map(base);
                 Ok(Self::Fast(
-                    FastEmbeddings::load(&get, shape)?,
+                    FastEmbeddings::load(&get, words, shape)?,
                     FastStack::load(&get, "encoder.layer.", 0..depth, shape)?,
                 ))
             }

@@ -121,7 +121,10 @@ impl HeadedEncoder {
             .collect::<Result<Vec<_>>>()?;
         let file = E5s1File::open(encoder)?;
         let config = file.bert_config();
-        let base = file.bert_tensors()?;
+        let (base, words) = match kind {
+            ForwardKind::Fast => file.fast_tensors()?,
+            ForwardKind::Candle => (file.bert_tensors()?, None),
+        };
         drop(file);
         let base_tokenizer = TextTokenizer::from_file(
             tokenizer,
@@ -140,12 +143,11 @@ impl HeadedEncoder {
             .map(|a| a.manifest.frozen_depth)
             .min()
             .unwrap_or(0);
-        let trunk = Trunk::load(&base, &config, trunk_depth, kind, precision, &device).map_err(
-            EncoderError::tensor(format!(
+        let trunk = Trunk::load(&base, words, &config, trunk_depth, kind, precision, &device)
+            .map_err(EncoderError::tensor(format!(
                 "{}: building layers 0..{trunk_depth}",
                 encoder.display()
-            )),
-        )?;
+            )))?;
         let heads = adapters
             .into_iter()
             .map(|adapter| {
