@@ -241,3 +241,47 @@ fn eval_reports_metrics_and_writes_predictions_in_input_order() {
         assert!((total - 1.0).abs() < 1e-4, "{line}");
     }
 }
+
+#[test]
+fn info_says_the_models_run_in_int8_unless_f32_is_asked_for() {
+    if !model_present() {
+        return;
+    }
+    let info = |extra: &[&str]| {
+        let output = Command::cargo_bin("qawl")
+            .expect("binary")
+            .env(MODELS_DIR_ENV, models_dir())
+            .env_remove("QAWL_PRECISION")
+            .args(["info", "--offline"])
+            .args(extra)
+            .output()
+            .expect("run qawl info");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let default = info(&[]);
+    let encoder = default
+        .lines()
+        .find(|line| line.trim_start().starts_with("encoder"))
+        .expect("an encoder line");
+    assert!(encoder.ends_with("loaded (int8)"), "{default}");
+    assert!(
+        default
+            .lines()
+            .any(|line| line.trim_start().starts_with("stance") && line.ends_with("(int8)")),
+        "{default}"
+    );
+    assert!(info(&["--precision", "f32"]).contains("loaded (f32)"));
+    let refused = Command::cargo_bin("qawl")
+        .expect("binary")
+        .env(MODELS_DIR_ENV, models_dir())
+        .args(["info", "--offline", "--precision", "int4"])
+        .output()
+        .expect("run qawl info");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--precision"));
+}

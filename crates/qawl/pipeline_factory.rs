@@ -96,7 +96,13 @@ pub fn model_pipeline(setup: &ModelSetup) -> anyhow::Result<LoadedPipeline> {
         stance_scorer: Some(Arc::new(runtime.stance_scorer()?)),
         ..rule_pipeline()
     };
+    let precision = setup.runtime.precision.to_string();
     let mut models = model_infos(&setup.store, true)?;
+    for model in &mut models {
+        if model.role == ModelRole::Encoder.to_string() {
+            model.precision.clone_from(&precision);
+        }
+    }
     models.extend(heads.iter().zip(HEAD_TASKS).map(|(files, task)| {
         let manifest = runtime
             .encoder()
@@ -116,6 +122,7 @@ pub fn model_pipeline(setup: &ModelSetup) -> anyhow::Result<LoadedPipeline> {
             sha256,
             loaded: true,
             present: true,
+            precision: precision.clone(),
         }
     }));
     Ok(LoadedPipeline {
@@ -148,6 +155,7 @@ pub fn model_infos(store: &ModelStore, loaded: bool) -> anyhow::Result<Vec<pb::M
                 sha256: file.entry.sha256.clone(),
                 loaded: loaded && present,
                 present,
+                precision: String::new(),
             }
         })
         .collect())

@@ -104,10 +104,11 @@ pub fn info(info: &pb::InfoResponse) -> String {
                 model.id,
                 model.revision,
                 model.sha256,
-                match (model.loaded, model.present) {
-                    (true, _) => "  loaded",
-                    (false, true) => "  present",
-                    (false, false) => "  missing (run `qawl models fetch`)",
+                match (model.loaded, model.present, model.precision.as_str()) {
+                    (true, _, "") => "  loaded".to_string(),
+                    (true, _, precision) => format!("  loaded ({precision})"),
+                    (false, true, _) => "  present".to_string(),
+                    (false, false, _) => "  missing (run `qawl models fetch`)".to_string(),
                 }
             );
         }
