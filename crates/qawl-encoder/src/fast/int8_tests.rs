@@ -18,30 +18,36 @@ fn values(count: usize, seed: u64, scale: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Per-row int8 rounding around `center`, as the product sees each row: `(step, dequantized
-/// row)`.
-fn dequantized(row: &[f32], center: f32) -> (f64, Vec<f64>) {
-    let peak = row.iter().fold(0f32, |p, v| p.max((v - center).abs()));
-    if peak == 0.0 {
+/// Per-row int8 rounding around `center` (half to even), as the product sees each row:
+/// `(step, dequantized row)`.
+fn dequantized(row: &[f32], center: f32, levels: f32) -> (f64, Vec<f64>) {
+    let low = row.iter().copied().fold(f32::INFINITY, f32::min);
+    let high = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let peak = (high - center).max(center - low);
+    if peak <= 0.0 {
         return (0.0, row.iter().map(|_| f64::from(center)).collect());
     }
-    let step = f64::from(peak / 127.0);
-    let inverse = 127.0 / peak;
+    let step = f64::from(peak / levels);
+    let inverse = levels / peak;
     let values = row
         .iter()
         .map(|v| {
-            f64::from(((v - center) * inverse).round().clamp(-127.0, 127.0)) * step
+            f64::from(
+                ((v - center) * inverse)
+                    .round_ties_even()
+                    .clamp(-levels, levels),
+            ) * step
                 + f64::from(center)
         })
         .collect();
     (step, values)
 }
 
-/// Activations are quantized around their mid-range, weights around zero.
+/// Activations are quantized around their mid-range to 12 bits, weights around zero to 8.
 fn activations(row: &[f32]) -> (f64, Vec<f64>) {
     let low = row.iter().copied().fold(f32::INFINITY, f32::min);
     let high = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    dequantized(row, low / 2.0 + high / 2.0)
+    dequantized(row, low / 2.0 + high / 2.0, 2047.0)
 }
 
 /// `x [rows, inputs]` times `weight [outputs, inputs]ᵀ` in f64.
@@ -102,7 +108,10 @@ fn the_product_is_exact_on_the_quantized_values() {
         let weight = QuantizedWeight::from_rows(&w, outputs, inputs);
         let got = matmul(&x, &weight);
         let xq: Vec<Vec<f64>> = x.chunks(inputs).map(|r| activations(r).1).collect();
-        let wq: Vec<Vec<f64>> = w.chunks(inputs).map(|r| dequantized(r, 0.0).1).collect();
+        let wq: Vec<Vec<f64>> = w
+            .chunks(inputs)
+            .map(|r| dequantized(r, 0.0, 127.0).1)
+            .collect();
         let want = product(&xq, &wq);
         assert_eq!(got.len(), rows * outputs);
         for (index, (&g, &e)) in got.iter().zip(&want).enumerate() {
@@ -124,7 +133,7 @@ fn the_quantization_error_stays_within_half_a_step_per_factor() {
         for (r, row) in x.chunks(inputs).enumerate() {
             let (x_step, _) = activations(row);
             for (c, channel) in w.chunks(inputs).enumerate() {
-                let (w_step, _) = dequantized(channel, 0.0);
+                let (w_step, _) = dequantized(channel, 0.0, 127.0);
                 let exact: f64 = row
                     .iter()
                     .zip(channel)
@@ -145,6 +154,16 @@ fn the_quantization_error_stays_within_half_a_step_per_factor() {
             }
         }
     }
+}
+
+#[test]
+fn non_finite_inputs_give_nan_not_numbers() {
+    let weight = QuantizedWeight::from_rows(&values(14, 4, 1.0), 2, 7);
+    let mut x = values(14, 5, 1.0);
+    x[3] = f32::NAN;
+    x[7 + 2] = f32::INFINITY;
+    let out = matmul(&x, &weight);
+    assert!(out.iter().all(|v| v.is_nan()), "{out:?}");
 }
 
 #[test]

@@ -81,9 +81,11 @@ impl Dense {
         }
         let stacked = Tensor::cat(&weights, 0)?.to_device(&Device::Cpu)?;
         let weight = match precision {
-            Precision::Int8 => Projection::Int8(with_values(&stacked.contiguous()?, |rows| {
-                QuantizedWeight::from_rows(rows, bias.len(), inputs)
-            })?),
+            Precision::Int8 if inputs <= int8::MAX_INPUTS => {
+                Projection::Int8(with_values(&stacked.contiguous()?, |rows| {
+                    QuantizedWeight::from_rows(rows, bias.len(), inputs)
+                })?)
+            }
             _ => Projection::F32(stacked.t()?.contiguous()?),
         };
         Ok(Self { weight, bias })
