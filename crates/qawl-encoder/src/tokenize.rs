@@ -1,6 +1,7 @@
 //! Tokenization done once per input: ids, type ids, byte offsets and an explicit truncation flag.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
@@ -47,10 +48,35 @@ pub struct EncodedWords {
 /// A Hugging Face `tokenizer.json` with explicit truncation and no padding (batches pad themselves).
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
-    tokenizer: Tokenizer,
+    /// Shared by every copy with the same truncation: the 250k-entry vocabulary is tens of MB,
+    /// and cloning it per head was a third of the service's cold start.
+    tokenizer: Arc<Tokenizer>,
     path: PathBuf,
     max_tokens: usize,
     pad_id: u32,
+}
+
+/// Refuses truncation limits outside 3..=512.
+fn check_max_tokens(max_tokens: usize) -> Result<()> {
+    if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
+        return Err(EncoderError::InvalidInput(format!(
+            "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
+        )));
+    }
+    Ok(())
+}
+
+/// Sets right truncation at `max_tokens`, longest sequence first for pairs.
+fn truncate_at(tokenizer: &mut Tokenizer, max_tokens: usize) -> std::result::Result<(), String> {
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: max_tokens,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+            direction: TruncationDirection::Right,
+        }))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 impl TextTokenizer {
@@ -74,33 +100,27 @@ impl TextTokenizer {
             .or_else(|| tokenizer.token_to_id("[PAD]"))
             .unwrap_or(0);
         tokenizer.with_padding(None);
-        Self {
-            tokenizer,
+        check_max_tokens(max_tokens)?;
+        truncate_at(&mut tokenizer, max_tokens).map_err(error)?;
+        Ok(Self {
+            tokenizer: Arc::new(tokenizer),
             path: path.to_path_buf(),
-            max_tokens: 0,
+            max_tokens,
             pad_id,
-        }
-        .with_max_tokens(max_tokens)
+        })
     }
 
     /// The same tokenizer with another truncation limit (e.g. the one a head was trained with).
+    /// Shares this one's vocabulary when the limit is the same, else copies it.
     pub fn with_max_tokens(&self, max_tokens: usize) -> Result<Self> {
-        if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
-            return Err(EncoderError::InvalidInput(format!(
-                "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
-            )));
+        if max_tokens == self.max_tokens {
+            return Ok(self.clone());
         }
-        let mut tokenizer = self.tokenizer.clone();
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: max_tokens,
-                strategy: TruncationStrategy::LongestFirst,
-                stride: 0,
-                direction: TruncationDirection::Right,
-            }))
-            .map_err(|e| self.error(e.to_string()))?;
+        check_max_tokens(max_tokens)?;
+        let mut tokenizer = (*self.tokenizer).clone();
+        truncate_at(&mut tokenizer, max_tokens).map_err(|reason| self.error(reason))?;
         Ok(Self {
-            tokenizer,
+            tokenizer: Arc::new(tokenizer),
             path: self.path.clone(),
             max_tokens,
             pad_id: self.pad_id,

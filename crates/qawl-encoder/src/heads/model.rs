@@ -121,61 +121,69 @@ impl HeadedEncoder {
             .collect::<Result<Vec<_>>>()?;
         let file = E5s1File::open(encoder)?;
         let config = file.bert_config();
-        let (base, words) = match kind {
-            ForwardKind::Fast => file.fast_tensors()?,
-            ForwardKind::Candle => (file.bert_tensors()?, None),
-        };
-        drop(file);
-        let base_tokenizer = TextTokenizer::from_file(
-            tokenizer,
-            config.max_position_embeddings.min(MAX_MODEL_TOKENS),
-        )?;
-        let device = options.device.open()?;
-        let precision = options.precision;
+        // Loaded at the first head's limit, so that head shares its vocabulary.
+        let limit = manifests
+            .first()
+            .map_or(MAX_MODEL_TOKENS, |manifest| manifest.max_len)
+            .min(config.max_position_embeddings);
+        // Parsing the 250k-piece vocabulary takes about as long as building the layers: do both
+        // at once on the two cores.
+        std::thread::scope(|scope| {
+            let tokenizer_job = scope.spawn(|| TextTokenizer::from_file(tokenizer, limit));
+            let (base, words) = match kind {
+                ForwardKind::Fast => file.fast_tensors()?,
+                ForwardKind::Candle => (file.bert_tensors()?, None),
+            };
+            drop(file);
+            let device = options.device.open()?;
+            let precision = options.precision;
 
-        let adapters = heads
-            .iter()
-            .zip(manifests)
-            .map(|(files, manifest)| load_adapter(files, manifest, &base, config.hidden_size))
-            .collect::<Result<Vec<_>>>()?;
-        let trunk_depth = adapters
-            .iter()
-            .map(|a| a.manifest.frozen_depth)
-            .min()
-            .unwrap_or(0);
-        let trunk = Trunk::load(&base, words, &config, trunk_depth, kind, precision, &device)
-            .map_err(EncoderError::tensor(format!(
-                "{}: building layers 0..{trunk_depth}",
-                encoder.display()
-            )))?;
-        let heads = adapters
-            .into_iter()
-            .map(|adapter| {
-                build_head(
-                    adapter,
-                    &base,
-                    &config,
-                    trunk_depth,
-                    &base_tokenizer,
-                    kind,
-                    precision,
-                    &device,
-                )
+            let adapters = heads
+                .iter()
+                .zip(manifests)
+                .map(|(files, manifest)| load_adapter(files, manifest, &base, config.hidden_size))
+                .collect::<Result<Vec<_>>>()?;
+            let trunk_depth = adapters
+                .iter()
+                .map(|a| a.manifest.frozen_depth)
+                .min()
+                .unwrap_or(0);
+            let building = format!("{}: building layers 0..{trunk_depth}", encoder.display());
+            let trunk = Trunk::load(&base, words, &config, trunk_depth, kind, precision, &device)
+                .map_err(EncoderError::tensor(building))?;
+            let base_tokenizer = tokenizer_job.join().map_err(|_| EncoderError::Tokenizer {
+                path: tokenizer.to_path_buf(),
+                reason: "the thread loading it panicked".into(),
+            })??;
+            let heads = adapters
+                .into_iter()
+                .map(|adapter| {
+                    build_head(
+                        adapter,
+                        &base,
+                        &config,
+                        trunk_depth,
+                        &base_tokenizer,
+                        kind,
+                        precision,
+                        &device,
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let separator_id =
+                base_tokenizer
+                    .token_id("</s>")
+                    .ok_or_else(|| EncoderError::Tokenizer {
+                        path: tokenizer.to_path_buf(),
+                        reason: "no </s> token; the heads expect the XLM-R vocabulary".into(),
+                    })?;
+            Ok(Self {
+                trunk,
+                heads,
+                pad_id: base_tokenizer.pad_id(),
+                separator_id,
+                device,
             })
-            .collect::<Result<Vec<_>>>()?;
-        let separator_id =
-            base_tokenizer
-                .token_id("</s>")
-                .ok_or_else(|| EncoderError::Tokenizer {
-                    path: tokenizer.to_path_buf(),
-                    reason: "no </s> token; the heads expect the XLM-R vocabulary".into(),
-                })?;
-        Ok(Self {
-            trunk,
-            heads,
-            pad_id: base_tokenizer.pad_id(),
-            separator_id,
-            device,
         })
     }
 
