@@ -4,19 +4,7 @@
 //! 17, 384 outputs).
 
 use super::int8::{matmul, matmul_with, Kernel, QuantizedWeight};
-
-/// Deterministic values in [-scale, scale) (xorshift).
-fn values(count: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..count)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
-        })
-        .collect()
-}
+use super::test_values::values;
 
 /// Per-row int8 rounding around `center` (half to even), as the product sees each row:
 /// `(step, dequantized row)`.

@@ -9,19 +9,7 @@ use super::kernels::{
     bias_gelu, bias_gelu_portable, erf, exp_nonpositive, residual_layer_norm,
     residual_layer_norm_portable, scaled_masked_softmax_body as scaled_masked_softmax, NormParams,
 };
-
-/// Deterministic values in [-scale, scale) (xorshift; no test may depend on a seed's luck).
-fn values(count: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..count)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
-        })
-        .collect()
-}
+use super::test_values::values;
 
 fn max_difference(a: &[f32], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());

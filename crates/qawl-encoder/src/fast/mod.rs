@@ -19,6 +19,8 @@ mod kernel_tests;
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
+#[cfg(test)]
+mod test_values;
 mod word_table;
 
 pub use encoder::FastBertForward;
