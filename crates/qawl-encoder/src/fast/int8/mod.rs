@@ -183,7 +183,10 @@ struct RowScale {
 }
 
 /// Rows of activations quantized for [`matmul`]: each row's scale, and its values as i32 words
-/// holding the i16 pair (2q, 2q+1), low half first — what one `vpbroadcastd` spreads.
+/// holding the i16 pair (2q, 2q+1), low half first — what one `vpbroadcastd` spreads. Words lie
+/// per tile of [`TILE_ROWS`] rows (the last may be shorter), input pair major: tile `t`'s word
+/// `(q, r)` at `t · TILE_ROWS · pairs + q · rows_in_tile + r`, so the kernel reads each step's
+/// broadcasts from consecutive words.
 struct QuantizedRows {
     steps: Vec<RowScale>,
     words: Vec<i32>,
@@ -196,15 +199,27 @@ impl QuantizedRows {
         let rows = x.len() / inputs.max(1);
         let mut steps = vec![RowScale::default(); rows];
         let mut words = vec![0i32; rows * pairs];
-        let chunk = rows_per_task(rows * inputs, inputs);
+        // Whole tiles per task, so every tile is laid out by one task.
+        let chunk = rows_per_task(rows * inputs, inputs).div_ceil(TILE_ROWS) * TILE_ROWS;
+        let tile_words = TILE_ROWS * pairs.max(1);
         steps
             .par_chunks_mut(chunk)
-            .zip(words.par_chunks_mut(chunk * pairs))
-            .zip(x.par_chunks(chunk * inputs))
+            .zip(words.par_chunks_mut(chunk * pairs.max(1)))
+            .zip(x.par_chunks(chunk * inputs.max(1)))
             .for_each(|((steps, words), x)| {
-                let rows = words.chunks_exact_mut(pairs).zip(x.chunks_exact(inputs));
-                for (step, (words, row)) in steps.iter_mut().zip(rows) {
-                    *step = quantize_activations(row, words);
+                let mut row_words = vec![0i32; pairs];
+                let tiles = steps
+                    .chunks_mut(TILE_ROWS)
+                    .zip(words.chunks_mut(tile_words));
+                for ((steps, tile), x) in tiles.zip(x.chunks(TILE_ROWS * inputs.max(1))) {
+                    let rows = steps.len();
+                    for (r, (step, row)) in steps.iter_mut().zip(x.chunks_exact(inputs)).enumerate()
+                    {
+                        *step = quantize_activations(row, &mut row_words);
+                        for (q, &word) in row_words.iter().enumerate() {
+                            tile[q * rows + r] = word;
+                        }
+                    }
                 }
             });
         Self {
@@ -254,7 +269,6 @@ fn multiply_block(
 ) {
     let pairs = weight.pairs();
     let outputs = weight.outputs;
-    let words = interleave_tiles(words, pairs);
     for (panel_index, panel) in weight.panels.chunks_exact(pairs.max(1)).enumerate() {
         let first = panel_index * PANEL;
         let width = PANEL.min(outputs - first);
@@ -308,25 +322,6 @@ fn dequantize_sums(
     }
 }
 
-/// Row-major words → per tile of [`TILE_ROWS`] rows (the last may be shorter), input pair
-/// major: tile `t`'s word `(q, r)` at `t · TILE_ROWS · pairs + q · rows_in_tile + r`, so the
-/// kernel reads each step's broadcasts from consecutive words.
-fn interleave_tiles(words: &[i32], pairs: usize) -> Vec<i32> {
-    let mut out = vec![0i32; words.len()];
-    for (tile, source) in out
-        .chunks_mut(TILE_ROWS * pairs.max(1))
-        .zip(words.chunks(TILE_ROWS * pairs.max(1)))
-    {
-        let rows = source.len() / pairs.max(1);
-        for (row, words) in source.chunks_exact(pairs.max(1)).enumerate() {
-            for (q, &word) in words.iter().enumerate() {
-                tile[q * rows + row] = word;
-            }
-        }
-    }
-    out
-}
-
 /// The tile kernel chosen for this CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kernel {
@@ -348,7 +343,7 @@ impl Kernel {
     }
 
     /// `sums[r][c] = Σ_q words[q·R + r] ⊙ panel[q]` for each row `r` of the tile (`R` rows,
-    /// interleaved as [`interleave_tiles`] lays them out).
+    /// interleaved as [`QuantizedRows`] lays them out).
     pub fn tile(self, words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
         match self {
             #[cfg(target_arch = "x86_64")]
