@@ -57,9 +57,7 @@ impl E5s1File {
         let h = *self.header();
         let words = self
             .entry("emb.word")
-            .filter(|entry| {
-                entry.dtype == StoredDType::Q4_0 && entry.n_elements == h.vocab * h.hidden
-            })
+            .filter(|entry| entry.dtype == StoredDType::Q4_0)
             .and_then(|entry| Q4Rows::new(self.data(entry).to_vec(), h.vocab, h.hidden));
         let tensors = self.tensors_with_words(words.is_none())?;
         Ok((tensors, words))

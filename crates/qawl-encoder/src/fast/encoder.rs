@@ -10,7 +10,7 @@ use candle_transformers::models::bert::Config;
 use super::attention::{spans_of_tokens, Span};
 use super::kernels::{layer_norm_in_place, NormParams};
 use super::layer::{matrix, vector, with_values, FastLayer, LayerShape, WeightSource};
-use super::word_table::{Q4Rows, WordTable};
+use super::word_table::{table_row, Q4Rows, WordTable};
 use crate::batch::TokenBatch;
 use crate::device::Precision;
 use crate::error::{EncoderError, Result as EncoderResult};
@@ -148,14 +148,6 @@ impl FastEmbeddings {
             states: matrix(rows, hidden)?,
             spans: spans_of_tokens(&lengths).0,
         })
-    }
-}
-
-/// Row `index` of a `[rows, hidden]` table, or an error naming what was looked up.
-fn table_row<'a>(table: &'a [f32], index: usize, hidden: usize, what: &str) -> Result<&'a [f32]> {
-    match table.get(index * hidden..(index + 1) * hidden) {
-        Some(row) => Ok(row),
-        None => bail!("{what} {index} is outside the embedding table"),
     }
 }
 

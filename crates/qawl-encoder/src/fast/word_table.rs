@@ -51,7 +51,7 @@ impl WordTable {
         }
     }
 
-    /// Calls `f` with the row of each id in turn (`scratch` holds a dequantized row).
+    /// Calls `f` with each id's position in `ids` and its row, in turn.
     pub fn for_each_row(
         &self,
         ids: &[u32],
@@ -59,13 +59,9 @@ impl WordTable {
     ) -> Result<()> {
         match self {
             Self::F32(table) => with_values(table, |values| {
-                let width = values.len() / table.dim(0)?.max(1);
+                let width = table.dims2()?.1;
                 for (at, &id) in ids.iter().enumerate() {
-                    let start = id as usize * width;
-                    match values.get(start..start + width) {
-                        Some(row) => f(at, row)?,
-                        None => bail!("token id {id} is outside the embedding table"),
-                    }
+                    f(at, table_row(values, id as usize, width, "token id")?)?;
                 }
                 Ok(())
             })?,
@@ -83,6 +79,19 @@ impl WordTable {
                 Ok(())
             }
         }
+    }
+}
+
+/// Row `index` of a `[rows, hidden]` table, or an error naming what was looked up.
+pub(crate) fn table_row<'a>(
+    table: &'a [f32],
+    index: usize,
+    hidden: usize,
+    what: &str,
+) -> Result<&'a [f32]> {
+    match table.get(index * hidden..(index + 1) * hidden) {
+        Some(row) => Ok(row),
+        None => bail!("{what} {index} is outside the embedding table"),
     }
 }
 
