@@ -56,18 +56,18 @@ pub struct TextTokenizer {
     pad_id: u32,
 }
 
-/// Refuses truncation limits outside 3..=512.
-fn check_max_tokens(max_tokens: usize) -> Result<()> {
+/// Sets right truncation at `max_tokens` (3..=512, else an invalid-input error), longest
+/// sequence first for pairs; `error` names the tokenizer in what the library refuses.
+fn truncate_at(
+    tokenizer: &mut Tokenizer,
+    max_tokens: usize,
+    error: impl FnOnce(String) -> EncoderError,
+) -> Result<()> {
     if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
         return Err(EncoderError::InvalidInput(format!(
             "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
         )));
     }
-    Ok(())
-}
-
-/// Sets right truncation at `max_tokens`, longest sequence first for pairs.
-fn truncate_at(tokenizer: &mut Tokenizer, max_tokens: usize) -> std::result::Result<(), String> {
     tokenizer
         .with_truncation(Some(TruncationParams {
             max_length: max_tokens,
@@ -76,7 +76,7 @@ fn truncate_at(tokenizer: &mut Tokenizer, max_tokens: usize) -> std::result::Res
             direction: TruncationDirection::Right,
         }))
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| error(e.to_string()))
 }
 
 impl TextTokenizer {
@@ -100,8 +100,7 @@ impl TextTokenizer {
             .or_else(|| tokenizer.token_to_id("[PAD]"))
             .unwrap_or(0);
         tokenizer.with_padding(None);
-        check_max_tokens(max_tokens)?;
-        truncate_at(&mut tokenizer, max_tokens).map_err(error)?;
+        truncate_at(&mut tokenizer, max_tokens, error)?;
         Ok(Self {
             tokenizer: Arc::new(tokenizer),
             path: path.to_path_buf(),
@@ -116,9 +115,8 @@ impl TextTokenizer {
         if max_tokens == self.max_tokens {
             return Ok(self.clone());
         }
-        check_max_tokens(max_tokens)?;
         let mut tokenizer = (*self.tokenizer).clone();
-        truncate_at(&mut tokenizer, max_tokens).map_err(|reason| self.error(reason))?;
+        truncate_at(&mut tokenizer, max_tokens, |reason| self.error(reason))?;
         Ok(Self {
             tokenizer: Arc::new(tokenizer),
             path: self.path.clone(),
