@@ -248,23 +248,20 @@ pub fn compare_forwards(
     files: &DefaultModelFiles,
     settings: &BenchSettings,
 ) -> Result<BenchComparison> {
-    let f32_settings = BenchSettings {
-        runtime: RuntimeOptions {
-            precision: Precision::F32,
+    let run = |precision, kind| {
+        let runtime = RuntimeOptions {
+            precision,
             ..settings.runtime
-        },
-        ..settings.clone()
+        };
+        let settings = BenchSettings {
+            runtime,
+            ..settings.clone()
+        };
+        run_benchmark_with(files, &settings, kind)
     };
-    let int8_settings = BenchSettings {
-        runtime: RuntimeOptions {
-            precision: Precision::Int8,
-            ..settings.runtime
-        },
-        ..settings.clone()
-    };
-    let candle = run_benchmark_with(files, &f32_settings, ForwardKind::Candle)?;
-    let fast = run_benchmark_with(files, &f32_settings, ForwardKind::Fast)?;
-    let int8 = run_benchmark_with(files, &int8_settings, ForwardKind::Fast)?;
+    let candle = run(Precision::F32, ForwardKind::Candle)?;
+    let fast = run(Precision::F32, ForwardKind::Fast)?;
+    let int8 = run(Precision::Int8, ForwardKind::Fast)?;
     let config = crate::e5s1::E5s1File::open(&files.encoder)?.bert_config();
     let matmul_times = settings
         .batch_sizes

@@ -7,9 +7,9 @@ mod committed_heads;
 mod real_model;
 
 use anyhow::{ensure, Context};
-use committed_heads::{committed_heads, flat, references};
+use committed_heads::{committed_heads, flat, head_inputs, references};
 use qawl_encoder::{
-    HeadFiles, HeadInput, HeadOutput, HeadedEncoder, ModelManifest, ModelRole, RuntimeOptions,
+    HeadFiles, HeadOutput, HeadedEncoder, ModelManifest, ModelRole, RuntimeOptions,
 };
 use real_model::{model_files, repo};
 
@@ -50,13 +50,7 @@ fn every_head_reproduces_the_training_scripts_dev_predictions() -> anyhow::Resul
         ensure!(references.len() >= 100, "{task}: too few reference rows");
         let mut worst = (0f32, 0f32);
         for chunk in references.chunks(16) {
-            let inputs: Vec<HeadInput<'_>> = chunk
-                .iter()
-                .map(|r| HeadInput {
-                    head,
-                    ids: &r.input_ids,
-                })
-                .collect();
+            let inputs = head_inputs(head, chunk);
             for (reference, output) in chunk.iter().zip(encoder.run(&inputs)?) {
                 let (logits, probabilities) = match output {
                     HeadOutput::Sequence {

@@ -7,10 +7,9 @@ mod committed_heads;
 mod real_model;
 
 use anyhow::{ensure, Context};
-use committed_heads::{committed_heads, references};
+use committed_heads::{committed_heads, head_inputs, references};
 use qawl_encoder::{
-    ForwardKind, HeadInput, HeadOutput, HeadedEncoder, Precision, RuntimeOptions, TextEncoder,
-    E5_QUERY_PREFIX,
+    ForwardKind, HeadOutput, HeadedEncoder, Precision, RuntimeOptions, TextEncoder, E5_QUERY_PREFIX,
 };
 use real_model::{model_files, repo};
 
@@ -64,13 +63,7 @@ fn compare_head(
     let rows = references(task)?;
     let (mut agree, mut worst) = (0usize, 0f32);
     for chunk in rows.chunks(32) {
-        let inputs: Vec<HeadInput<'_>> = chunk
-            .iter()
-            .map(|r| HeadInput {
-                head,
-                ids: &r.input_ids,
-            })
-            .collect();
+        let inputs = head_inputs(head, chunk);
         for (e, o) in f32.run(&inputs)?.into_iter().zip(int8.run(&inputs)?) {
             let (
                 HeadOutput::Sequence {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use qawl_encoder::{HeadFiles, ModelManifest, ModelRole};
+use qawl_encoder::{HeadFiles, HeadInput, ModelManifest, ModelRole};
 use serde::Deserialize;
 
 /// (the pinned encoder sha256, the stance, claim and NER head folders) under `repo`.
@@ -53,4 +53,15 @@ pub fn flat(value: &serde_json::Value) -> Vec<f32> {
         serde_json::Value::Number(n) => vec![n.as_f64().unwrap_or(f64::NAN) as f32],
         _ => vec![f32::NAN],
     }
+}
+
+/// Head `head`'s inputs for reference rows `rows`, in order.
+#[allow(dead_code)] // not every test binary that shares this module runs heads on them
+pub fn head_inputs(head: usize, rows: &[Reference]) -> Vec<HeadInput<'_>> {
+    rows.iter()
+        .map(|row| HeadInput {
+            head,
+            ids: &row.input_ids,
+        })
+        .collect()
 }
