@@ -23,6 +23,7 @@ mod forward;
 mod heads;
 mod manifest;
 mod tokenize;
+mod tokenizer_json;
 
 pub use batch::TokenBatch;
 pub use bench::{

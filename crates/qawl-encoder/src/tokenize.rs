@@ -3,9 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::utils::truncation::truncate_encodings;
+use tokenizers::{
+    Encoding, InputSequence, PostProcessor, Tokenizer, TruncationDirection, TruncationParams,
+    TruncationStrategy,
+};
 
 use crate::error::{EncoderError, Result};
+use crate::tokenizer_json::parse_tokenizer;
 
 /// The longest input (special tokens included) that BERT-family encoders accept.
 pub const MAX_MODEL_TOKENS: usize = 512;
@@ -48,35 +53,24 @@ pub struct EncodedWords {
 /// A Hugging Face `tokenizer.json` with explicit truncation and no padding (batches pad themselves).
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
-    /// Shared by every copy with the same truncation: the 250k-entry vocabulary is tens of MB,
-    /// and cloning it per head was a third of the service's cold start.
+    /// Shared by every copy, whatever its limit: the 250k-entry vocabulary is tens of MB, and
+    /// cloning it per head was a third of the service's cold start. It has no truncation of its
+    /// own; each copy truncates to `max_tokens` itself, the way the library would.
     tokenizer: Arc<Tokenizer>,
     path: PathBuf,
     max_tokens: usize,
     pad_id: u32,
 }
 
-/// Sets right truncation at `max_tokens` (3..=512, else an invalid-input error), longest
-/// sequence first for pairs; `error` names the tokenizer in what the library refuses.
-fn truncate_at(
-    tokenizer: &mut Tokenizer,
-    max_tokens: usize,
-    error: impl FnOnce(String) -> EncoderError,
-) -> Result<()> {
-    if !(3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
-        return Err(EncoderError::InvalidInput(format!(
+/// `max_tokens` if it lies in 3..=512, else an invalid-input error.
+fn checked_limit(max_tokens: usize) -> Result<usize> {
+    if (3..=MAX_MODEL_TOKENS).contains(&max_tokens) {
+        Ok(max_tokens)
+    } else {
+        Err(EncoderError::InvalidInput(format!(
             "max tokens {max_tokens} must lie in 3..={MAX_MODEL_TOKENS}"
-        )));
+        )))
     }
-    tokenizer
-        .with_truncation(Some(TruncationParams {
-            max_length: max_tokens,
-            strategy: TruncationStrategy::LongestFirst,
-            stride: 0,
-            direction: TruncationDirection::Right,
-        }))
-        .map(|_| ())
-        .map_err(|e| error(e.to_string()))
 }
 
 impl TextTokenizer {
@@ -86,13 +80,16 @@ impl TextTokenizer {
             path: path.to_path_buf(),
             reason,
         };
+        let max_tokens = checked_limit(max_tokens)?;
         if !path.is_file() {
             return Err(EncoderError::Missing {
                 path: path.to_path_buf(),
                 hint: "a tokenizer.json is required next to the model".into(),
             });
         }
-        let mut tokenizer = Tokenizer::from_file(path).map_err(|e| error(e.to_string()))?;
+        let json = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let mut tokenizer = parse_tokenizer(&json).map_err(|e| error(e.to_string()))?;
+        drop(json);
         let pad_id = tokenizer
             .get_padding()
             .map(|p| p.pad_id)
@@ -100,7 +97,9 @@ impl TextTokenizer {
             .or_else(|| tokenizer.token_to_id("[PAD]"))
             .unwrap_or(0);
         tokenizer.with_padding(None);
-        truncate_at(&mut tokenizer, max_tokens, error)?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| error(e.to_string()))?;
         Ok(Self {
             tokenizer: Arc::new(tokenizer),
             path: path.to_path_buf(),
@@ -109,19 +108,12 @@ impl TextTokenizer {
         })
     }
 
-    /// The same tokenizer with another truncation limit (e.g. the one a head was trained with).
-    /// Shares this one's vocabulary when the limit is the same, else copies it.
+    /// The same tokenizer with another truncation limit (e.g. the one a head was trained with);
+    /// it shares this one's vocabulary.
     pub fn with_max_tokens(&self, max_tokens: usize) -> Result<Self> {
-        if max_tokens == self.max_tokens {
-            return Ok(self.clone());
-        }
-        let mut tokenizer = (*self.tokenizer).clone();
-        truncate_at(&mut tokenizer, max_tokens, |reason| self.error(reason))?;
         Ok(Self {
-            tokenizer: Arc::new(tokenizer),
-            path: self.path.clone(),
-            max_tokens,
-            pad_id: self.pad_id,
+            max_tokens: checked_limit(max_tokens)?,
+            ..self.clone()
         })
     }
 
@@ -150,10 +142,7 @@ impl TextTokenizer {
     pub fn encode(&self, text: &str, prefix: Option<&str>) -> Result<EncodedText> {
         let prefix = prefix.unwrap_or("");
         let input = format!("{prefix}{text}");
-        let encoding = self
-            .tokenizer
-            .encode(input.as_str(), true)
-            .map_err(|e| self.error(e.to_string()))?;
+        let encoding = self.truncated(input.as_str(), None)?;
         let shift = prefix.len();
         let offsets = encoding
             .get_offsets()
@@ -182,10 +171,7 @@ impl TextTokenizer {
         let prefix_words: Vec<&str> = prefix.unwrap_or("").split_whitespace().collect();
         let mut input = prefix_words.clone();
         input.extend_from_slice(words);
-        let encoding = self
-            .tokenizer
-            .encode(input.as_slice(), true)
-            .map_err(|e| self.error(e.to_string()))?;
+        let encoding = self.truncated(input.as_slice(), None)?;
         let mut first_tokens = vec![None; words.len()];
         for (token, word) in encoding.get_word_ids().iter().enumerate() {
             let Some(word) = word.and_then(|w| (w as usize).checked_sub(prefix_words.len())) else {
@@ -203,10 +189,7 @@ impl TextTokenizer {
 
     /// Encodes a pair (premise, hypothesis) for cross-encoders; the longer side is cut first.
     pub fn encode_pair(&self, first: &str, second: &str) -> Result<EncodedText> {
-        let encoding = self
-            .tokenizer
-            .encode((first, second), true)
-            .map_err(|e| self.error(e.to_string()))?;
+        let encoding = self.truncated(first, Some(second))?;
         let offsets = encoding
             .get_offsets()
             .iter()
@@ -219,6 +202,52 @@ impl TextTokenizer {
             offsets,
             truncated: !encoding.get_overflowing().is_empty(),
         })
+    }
+
+    /// What the library's `encode(…, true)` gives with right, longest-first truncation at
+    /// `max_tokens`, done here so that copies with different limits can share one tokenizer:
+    /// each sequence alone, then the cut (leaving room for the special tokens), then the
+    /// special tokens — the library's own order and functions.
+    fn truncated<'s>(
+        &self,
+        first: impl Into<InputSequence<'s>>,
+        second: Option<&'s str>,
+    ) -> Result<Encoding> {
+        let raw = |input: InputSequence<'s>| {
+            self.tokenizer
+                .encode(input, false)
+                .map_err(|e| self.error(e.to_string()))
+        };
+        let first = raw(first.into())?;
+        let second = second.map(|s| raw(s.into())).transpose()?;
+        let processor = self.tokenizer.get_post_processor();
+        let added = processor.map_or(0, |p| p.added_tokens(second.is_some()));
+        let budget = self.max_tokens.checked_sub(added).ok_or_else(|| {
+            self.error(format!(
+                "a limit of {} tokens leaves no room beside the {added} special tokens",
+                self.max_tokens
+            ))
+        })?;
+        let params = TruncationParams {
+            max_length: budget,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+            direction: TruncationDirection::Right,
+        };
+        let (first, second) =
+            truncate_encodings(first, second, &params).map_err(|e| self.error(e.to_string()))?;
+        match processor {
+            Some(processor) => processor.process(first, second, true),
+            None => Ok(match second {
+                Some(second) => {
+                    let mut merged = first;
+                    merged.merge_with(second, false);
+                    merged
+                }
+                None => first,
+            }),
+        }
+        .map_err(|e| self.error(e.to_string()))
     }
 
     fn error(&self, reason: String) -> EncoderError {

@@ -119,17 +119,20 @@ impl HeadedEncoder {
             .iter()
             .map(|files| verify(files, base_sha256))
             .collect::<Result<Vec<_>>>()?;
+        let started = std::time::Instant::now();
         let file = E5s1File::open(encoder)?;
         let config = file.bert_config();
-        // Loaded at the first head's limit, so that head shares its vocabulary.
-        let limit = manifests
-            .first()
-            .map_or(MAX_MODEL_TOKENS, |manifest| manifest.max_len)
-            .min(config.max_position_embeddings);
-        // Parsing the 250k-piece vocabulary takes about as long as building the layers: do both
-        // at once on the two cores.
+        // Every head's copy shares this one's vocabulary, each with its own limit.
+        let limit = MAX_MODEL_TOKENS.min(config.max_position_embeddings);
+        // Parsing the 250k-piece vocabulary takes longer than building the layers: do both at
+        // once on the two cores.
         std::thread::scope(|scope| {
-            let tokenizer_job = scope.spawn(|| TextTokenizer::from_file(tokenizer, limit));
+            let tokenizer_job = scope.spawn(|| {
+                let parsed = TextTokenizer::from_file(tokenizer, limit);
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::debug!(seconds, "tokenizer parsed");
+                parsed
+            });
             let (base, words) = match kind {
                 ForwardKind::Fast => file.fast_tensors()?,
                 ForwardKind::Candle => (file.bert_tensors()?, None),
@@ -151,23 +154,37 @@ impl HeadedEncoder {
             let building = format!("{}: building layers 0..{trunk_depth}", encoder.display());
             let trunk = Trunk::load(&base, words, &config, trunk_depth, kind, precision, &device)
                 .map_err(EncoderError::tensor(building))?;
-            let base_tokenizer = tokenizer_job.join().map_err(|_| EncoderError::Tokenizer {
-                path: tokenizer.to_path_buf(),
-                reason: "the thread loading it panicked".into(),
-            })??;
-            let heads = adapters
+            // The heads' layers are built while the tokenizer is still being parsed.
+            let branches = adapters
                 .into_iter()
                 .map(|adapter| {
-                    build_head(
+                    build_branch(
                         adapter,
                         &base,
                         &config,
                         trunk_depth,
-                        &base_tokenizer,
                         kind,
                         precision,
                         &device,
                     )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            drop(base);
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::debug!(seconds, "encoder and head layers built");
+            let base_tokenizer = tokenizer_job.join().map_err(|_| EncoderError::Tokenizer {
+                path: tokenizer.to_path_buf(),
+                reason: "the thread loading it panicked".into(),
+            })??;
+            let heads = branches
+                .into_iter()
+                .map(|(manifest, branch, head)| {
+                    Ok(TaskHead {
+                        tokenizer: base_tokenizer.with_max_tokens(manifest.max_len)?,
+                        manifest,
+                        branch,
+                        head,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let separator_id =
@@ -313,18 +330,17 @@ impl HeadedEncoder {
     }
 }
 
-/// Layers `trunk_depth..` with the adapter merged, renamed `layer.0..` for a fresh encoder.
-#[allow(clippy::too_many_arguments)] // one call site; a parameter struct would only rename them
-fn build_head(
+/// Layers `trunk_depth..` with the adapter merged, renamed `layer.0..` for a fresh encoder;
+/// with the head's manifest and read-out.
+fn build_branch(
     adapter: LoadedAdapter,
     base: &HashMap<String, Tensor>,
     config: &Config,
     trunk_depth: usize,
-    base_tokenizer: &TextTokenizer,
     kind: ForwardKind,
     precision: Precision,
     device: &Device,
-) -> Result<TaskHead> {
+) -> Result<(HeadManifest, Branch, LinearHead)> {
     let LoadedAdapter {
         manifest,
         merged,
@@ -347,11 +363,5 @@ fn build_head(
             manifest.task, manifest.task
         )),
     )?;
-    let tokenizer = base_tokenizer.with_max_tokens(manifest.max_len)?;
-    Ok(TaskHead {
-        manifest,
-        branch,
-        head,
-        tokenizer,
-    })
+    Ok((manifest, branch, head))
 }
