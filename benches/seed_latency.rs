@@ -13,6 +13,10 @@ use qawl_encoder::{
     peak_rss_bytes, reset_peak_rss, ModelStore, Precision, DEFAULT_MODELS_DIR, MODELS_DIR_ENV,
 };
 
+/// As in the `qawl` binary, so that cold start and memory are what `qawl serve` shows.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SEED: &str = include_str!("../fixtures/muscat-talks.ar.txt");
 /// Three propositions a fact-checker tracks on the seed: one it contradicts, one it supports in
 /// part, one unrelated.

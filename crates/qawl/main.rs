@@ -4,6 +4,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// The tokenizer's vocabulary trie is over a million small allocations; mimalloc builds it about
+/// twice as fast as the system allocator, and that is most of the cold start.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = qawl::cli::Cli::parse();
     // Logs go to stderr so `qawl extract` output stays clean JSON on stdout.
