@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use qawl_attribution::{RuleAttributor, RuleSegmenter, ScriptLanguageDetector};
 use qawl_core::Pipeline;
-use qawl_encoder::{FileState, HeadFiles, HeadedEncoder, ModelRole, ModelStore, RuntimeOptions};
+use qawl_encoder::{
+    FileState, HeadFiles, HeadedEncoder, ModelEntry, ModelRole, ModelStore, RuntimeOptions,
+};
 use qawl_engine::EngineConfig;
 use qawl_heads::HeadsRuntime;
 
@@ -97,7 +99,14 @@ pub fn model_pipeline(setup: &ModelSetup) -> anyhow::Result<LoadedPipeline> {
         ..rule_pipeline()
     };
     let precision = setup.runtime.precision.to_string();
-    let mut models = model_infos(&setup.store, true)?;
+    // `default_files` has just checked every pinned file's hash: no need to hash them again.
+    let mut models: Vec<pb::ModelInfo> = setup
+        .store
+        .manifest()
+        .models
+        .iter()
+        .map(|entry| model_info(entry, true, true))
+        .collect();
     for model in &mut models {
         if model.role == ModelRole::Encoder.to_string() {
             model.precision.clone_from(&precision);
@@ -148,15 +157,20 @@ pub fn model_infos(store: &ModelStore, loaded: bool) -> anyhow::Result<Vec<pb::M
         .into_iter()
         .map(|file| {
             let present = file.state == FileState::Verified;
-            pb::ModelInfo {
-                role: file.entry.role.to_string(),
-                id: file.entry.upstream.clone(),
-                revision: file.entry.revision.clone(),
-                sha256: file.entry.sha256.clone(),
-                loaded: loaded && present,
-                present,
-                precision: String::new(),
-            }
+            model_info(&file.entry, present, loaded && present)
         })
         .collect())
+}
+
+/// One pinned file as `Info` lists it; `present`: on disk with its pinned hash.
+fn model_info(entry: &ModelEntry, present: bool, loaded: bool) -> pb::ModelInfo {
+    pb::ModelInfo {
+        role: entry.role.to_string(),
+        id: entry.upstream.clone(),
+        revision: entry.revision.clone(),
+        sha256: entry.sha256.clone(),
+        loaded,
+        present,
+        precision: String::new(),
+    }
 }
