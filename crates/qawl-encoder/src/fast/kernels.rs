@@ -69,35 +69,34 @@ pub(crate) fn exp_nonpositive(x: f32) -> f32 {
 }
 
 #[inline(always)]
-fn bias_gelu_body(input: &[f32], bias: &[f32], out: &mut [f32]) {
-    for (out_row, in_row) in out
-        .chunks_exact_mut(bias.len())
-        .zip(input.chunks_exact(bias.len()))
-    {
-        for ((o, &x), &b) in out_row.iter_mut().zip(in_row).zip(bias) {
-            *o = gelu(x + b);
+fn bias_gelu_body(values: &mut [f32], bias: &[f32]) {
+    for row in values.chunks_exact_mut(bias.len()) {
+        for (v, &b) in row.iter_mut().zip(bias) {
+            *v = gelu(*v + b);
         }
     }
 }
 
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn bias_gelu_rows(input: &[f32], bias: &[f32], out: &mut [f32]) {
-    bias_gelu_body(input, bias, out);
+fn bias_gelu_rows(values: &mut [f32], bias: &[f32]) {
+    bias_gelu_body(values, bias);
 }
 
-/// `out = gelu(input + bias)`, `bias` broadcast over rows of its width. The portable path.
+/// `values = gelu(values + bias)`, `bias` broadcast over rows of its width. The portable path.
 #[cfg(test)]
-pub(crate) fn bias_gelu_portable(input: &[f32], bias: &[f32], out: &mut [f32]) {
-    bias_gelu_body(input, bias, out);
+pub(crate) fn bias_gelu_portable(values: &mut [f32], bias: &[f32]) {
+    bias_gelu_body(values, bias);
 }
 
-/// `out = gelu(input + bias)`, `bias` broadcast over rows of its width; dispatched, parallel.
-pub(crate) fn bias_gelu(input: &[f32], bias: &[f32], out: &mut [f32]) {
+/// `values = gelu(values + bias)`, `bias` broadcast over rows of its width; dispatched,
+/// parallel. In place: the matmul's fresh output is finished where it lies, not copied into a
+/// second zeroed buffer.
+pub(crate) fn bias_gelu(values: &mut [f32], bias: &[f32]) {
     let width = bias.len().max(1);
-    let rows = rows_per_task(out.len(), width);
-    out.par_chunks_mut(rows * width)
-        .zip(input.par_chunks(rows * width))
-        .for_each(|(out, input)| bias_gelu_rows(input, bias, out));
+    let rows = rows_per_task(values.len(), width);
+    values
+        .par_chunks_mut(rows * width)
+        .for_each(|values| bias_gelu_rows(values, bias));
 }
 
 /// Sum of a slice with `LANES` independent accumulators (vectorizes, and is more accurate than
@@ -127,25 +126,23 @@ fn normalise_row(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     }
 }
 
-/// One row set of [`residual_layer_norm`]; `residual` and `out` may be the same rows.
+/// One row set of [`residual_layer_norm`].
 #[inline(always)]
 fn residual_layer_norm_body(
-    input: &[f32],
+    values: &mut [f32],
     bias: &[f32],
     residual: &[f32],
     norm: &NormParams<'_>,
-    out: &mut [f32],
 ) {
     let width = bias.len();
-    for ((out_row, in_row), res_row) in out
+    for (row, res_row) in values
         .chunks_exact_mut(width)
-        .zip(input.chunks_exact(width))
         .zip(residual.chunks_exact(width))
     {
-        for (((o, &x), &b), &r) in out_row.iter_mut().zip(in_row).zip(bias).zip(res_row) {
-            *o = x + b + r;
+        for ((v, &b), &r) in row.iter_mut().zip(bias).zip(res_row) {
+            *v = *v + b + r;
         }
-        normalise_row(out_row, norm.gamma, norm.beta, norm.eps);
+        normalise_row(row, norm.gamma, norm.beta, norm.eps);
     }
 }
 
@@ -160,49 +157,41 @@ pub(crate) struct NormParams<'a> {
 // The norm's fields are passed apart: `multiversion` cannot re-declare `NormParams<'_>`.
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn residual_layer_norm_rows(
-    input: &[f32],
+    values: &mut [f32],
     bias: &[f32],
     residual: &[f32],
     (gamma, beta, eps): (&[f32], &[f32], f32),
-    out: &mut [f32],
 ) {
     let norm = NormParams { gamma, beta, eps };
-    residual_layer_norm_body(input, bias, residual, &norm, out);
+    residual_layer_norm_body(values, bias, residual, &norm);
 }
 
-/// `out = layer_norm(input + bias + residual)` per row. The portable path.
+/// `values = layer_norm(values + bias + residual)` per row. The portable path.
 #[cfg(test)]
 pub(crate) fn residual_layer_norm_portable(
-    input: &[f32],
+    values: &mut [f32],
     bias: &[f32],
     residual: &[f32],
     norm: &NormParams<'_>,
-    out: &mut [f32],
 ) {
-    residual_layer_norm_body(input, bias, residual, norm, out);
+    residual_layer_norm_body(values, bias, residual, norm);
 }
 
-/// `out = layer_norm(input + bias + residual)` per row (width `bias.len()`); dispatched, parallel.
+/// `values = layer_norm(values + bias + residual)` per row (width `bias.len()`); dispatched,
+/// parallel, in place like [`bias_gelu`].
 pub(crate) fn residual_layer_norm(
-    input: &[f32],
+    values: &mut [f32],
     bias: &[f32],
     residual: &[f32],
     norm: &NormParams<'_>,
-    out: &mut [f32],
 ) {
     let width = bias.len().max(1);
-    let step = rows_per_task(out.len(), width) * width;
-    out.par_chunks_mut(step)
-        .zip(input.par_chunks(step))
+    let step = rows_per_task(values.len(), width) * width;
+    values
+        .par_chunks_mut(step)
         .zip(residual.par_chunks(step))
-        .for_each(|((out, input), residual)| {
-            residual_layer_norm_rows(
-                input,
-                bias,
-                residual,
-                (norm.gamma, norm.beta, norm.eps),
-                out,
-            )
+        .for_each(|(values, residual)| {
+            residual_layer_norm_rows(values, bias, residual, (norm.gamma, norm.beta, norm.eps))
         });
 }
 

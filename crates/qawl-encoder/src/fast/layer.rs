@@ -99,12 +99,19 @@ impl Dense {
     fn apply(&self, states: &Tensor) -> Result<Tensor> {
         match &self.weight {
             Projection::F32(weight) => states.matmul(weight),
+            Projection::Int8(weight) => matrix(self.apply_owned(states)?, weight.outputs()),
+        }
+    }
+
+    /// [`Dense::apply`] as owned row-major values, for a kernel to finish in place.
+    fn apply_owned(&self, states: &Tensor) -> Result<Vec<f32>> {
+        match &self.weight {
+            Projection::F32(weight) => states.matmul(weight)?.flatten_all()?.to_vec1::<f32>(),
             Projection::Int8(weight) => {
                 if states.dim(1)? != weight.inputs() {
                     bail!("{} inputs, expected {}", states.dim(1)?, weight.inputs())
                 }
-                let out = with_values(states, |rows| int8::matmul(rows, weight))?;
-                matrix(out, weight.outputs())
+                with_values(states, |rows| int8::matmul(rows, weight))
             }
         }
     }
@@ -247,40 +254,31 @@ impl FastLayer {
         let context = matrix(context, hidden)?;
         drop(qkv);
 
-        let projected = self.attention_output.apply(&context)?;
-        let attended = self.add_and_norm(
-            &projected,
+        let attended = add_and_norm(
+            self.attention_output.apply_owned(&context)?,
             &self.attention_output.bias,
             states,
             &self.attention_norm,
         )?;
 
-        let intermediate = self.intermediate.apply(&attended)?;
-        let activated = with_values(&intermediate, |values| {
-            let mut out = vec![0f32; values.len()];
-            bias_gelu(values, &self.intermediate.bias, &mut out);
-            out
-        })?;
+        let mut activated = self.intermediate.apply_owned(&attended)?;
+        bias_gelu(&mut activated, &self.intermediate.bias);
         let activated = matrix(activated, self.intermediate.outputs())?;
-        let output = self.output.apply(&activated)?;
-        self.add_and_norm(&output, &self.output.bias, &attended, &self.output_norm)
+        let output = self.output.apply_owned(&activated)?;
+        add_and_norm(output, &self.output.bias, &attended, &self.output_norm)
     }
+}
 
-    /// `layer_norm(projected + bias + residual)` as a new `[tokens, hidden]` tensor.
-    fn add_and_norm(
-        &self,
-        projected: &Tensor,
-        bias: &[f32],
-        residual: &Tensor,
-        norm: &Norm,
-    ) -> Result<Tensor> {
-        let out = with_values(projected, |projected| {
-            with_values(residual, |residual| {
-                let mut out = vec![0f32; projected.len()];
-                residual_layer_norm(projected, bias, residual, &norm.params(), &mut out);
-                out
-            })
-        })??;
-        matrix(out, bias.len())
-    }
+/// `layer_norm(projected + bias + residual)`, in `projected`'s buffer, as a `[tokens, hidden]`
+/// tensor.
+fn add_and_norm(
+    mut projected: Vec<f32>,
+    bias: &[f32],
+    residual: &Tensor,
+    norm: &Norm,
+) -> Result<Tensor> {
+    with_values(residual, |residual| {
+        residual_layer_norm(&mut projected, bias, residual, &norm.params())
+    })?;
+    matrix(projected, bias.len())
 }
