@@ -64,10 +64,18 @@ fn main() -> anyhow::Result<()> {
         let output = extract()?;
         let first = first.elapsed();
         let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+        let mut stages: Vec<(String, Vec<Duration>)> = Vec::new();
         for _ in 0..RUNS {
             let started = Instant::now();
-            extract()?;
+            let output = extract()?;
             times.push(started.elapsed());
+            for (stage, took) in output.timings.0 {
+                let name = stage.to_string();
+                match stages.iter_mut().find(|(known, _)| *known == name) {
+                    Some((_, all)) => all.push(took),
+                    None => stages.push((name, vec![took])),
+                }
+            }
         }
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -88,6 +96,14 @@ fn main() -> anyhow::Result<()> {
             ms(times[0]),
             ms(times[RUNS - 1])
         );
+        let medians: Vec<String> = stages
+            .iter_mut()
+            .map(|(name, all)| {
+                all.sort();
+                format!("{name} {:.0} ms", ms(all[all.len() / 2]))
+            })
+            .collect();
+        println!("  median per stage: {}", medians.join(", "));
         match peak_rss_bytes() {
             Some(bytes) => println!("  peak RSS since the load: {} MiB", bytes / (1 << 20)),
             None => println!("  peak RSS: not reported by this OS"),
