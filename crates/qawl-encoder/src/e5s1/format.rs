@@ -315,7 +315,7 @@ fn read_entry(
     let n_bytes = c.u64("tensor byte length")?;
     let expected_bytes = match dtype {
         StoredDType::F32 => n_elements as u64 * 4,
-        StoredDType::Q4_0 if n_elements % Q4_0_BLOCK == 0 => {
+        StoredDType::Q4_0 if n_elements.is_multiple_of(Q4_0_BLOCK) => {
             (n_elements / Q4_0_BLOCK * Q4_0_BLOCK_BYTES) as u64
         }
         StoredDType::Q4_0 => {

@@ -162,3 +162,54 @@ fn zero_rows_and_zero_weights_give_zeros() {
     assert_eq!(matmul(&[0.0; 7], &weight), vec![0.0; 2]);
     assert_eq!((weight.inputs(), weight.outputs()), (7, 2));
 }
+
+/// Rows the quantizer must agree on: odd lengths around the 8- and 16-wide vector steps, a
+/// constant row, ties that round half to even, and non-finite values.
+fn quantizer_rows() -> Vec<Vec<f32>> {
+    let mut rows: Vec<Vec<f32>> = [1, 2, 7, 8, 15, 16, 17, 31, 33, 383, 384, 1536]
+        .iter()
+        .map(|&len| values(len, len as u64, 2.5))
+        .collect();
+    rows.push(vec![0.75; 19]);
+    // Centre 0 and one level per unit: ±0.5, 1.5, 2.5 sit exactly between two levels.
+    let mut ties = vec![-2047.0, 2047.0, 0.5, -0.5, 1.5, 2.5, -2.5, 2046.5];
+    ties.extend(values(24, 9, 100.0));
+    rows.push(ties);
+    let mut with_nan = values(40, 11, 1.0);
+    with_nan[21] = f32::NAN;
+    rows.push(with_nan);
+    let mut with_infinity = values(17, 12, 1.0);
+    with_infinity[16] = f32::NEG_INFINITY;
+    rows.push(with_infinity);
+    rows
+}
+
+#[test]
+fn every_kernel_quantizes_activations_to_the_same_words() {
+    for row in quantizer_rows() {
+        let pairs = row.len().div_ceil(2);
+        let mut portable = vec![7i32; pairs];
+        let mut fast = vec![-7i32; pairs];
+        let portable_scale = Kernel::Portable.quantize_row(&row, &mut portable);
+        let fast_scale = Kernel::detect().quantize_row(&row, &mut fast);
+        assert_eq!(fast, portable, "{} values", row.len());
+        let finite = row.iter().all(|v| v.is_finite());
+        if finite {
+            assert_eq!(fast_scale, portable_scale, "{} values", row.len());
+        } else {
+            assert!(fast_scale.step.is_nan() && portable_scale.step.is_nan());
+        }
+    }
+}
+
+#[test]
+fn ties_round_half_to_even() {
+    let row = [-2047.0, 2047.0, 0.5, -0.5, 1.5, 2.5, -2.5, 2046.5];
+    let mut words = vec![0i32; 4];
+    Kernel::detect().quantize_row(&row, &mut words);
+    let levels: Vec<i16> = words
+        .iter()
+        .flat_map(|&w| [w as i16, (w >> 16) as i16])
+        .collect();
+    assert_eq!(levels, [-2047, 2047, 0, 0, 2, 2, -2, 2046]);
+}

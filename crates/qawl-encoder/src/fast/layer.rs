@@ -162,7 +162,7 @@ impl LayerShape {
     /// The shape candle's BERT config describes; the hidden width must split into the heads.
     pub fn of(config: &candle_transformers::models::bert::Config) -> Result<Self> {
         let heads = config.num_attention_heads;
-        if heads == 0 || config.hidden_size % heads != 0 {
+        if heads == 0 || !config.hidden_size.is_multiple_of(heads) {
             bail!(
                 "hidden size {} does not split into {heads} attention heads",
                 config.hidden_size

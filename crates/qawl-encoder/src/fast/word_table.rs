@@ -20,7 +20,7 @@ impl Q4Rows {
     /// `rows` rows of `width` weights from Q4_0 `bytes`; `None` unless `width` is a whole
     /// number of blocks and the bytes hold exactly the rows.
     pub fn new(bytes: Vec<u8>, rows: usize, width: usize) -> Option<Self> {
-        let aligned = width > 0 && width % Q4_0_BLOCK == 0;
+        let aligned = width > 0 && width.is_multiple_of(Q4_0_BLOCK);
         (aligned && bytes.len() == rows * width / Q4_0_BLOCK * Q4_0_BLOCK_BYTES).then_some(Self {
             bytes,
             rows,

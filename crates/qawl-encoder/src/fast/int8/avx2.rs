@@ -1,10 +1,13 @@
-//! The AVX2 tile: `vpmaddwd` on 256-bit vectors, accumulators in registers.
+//! The AVX2 kernels: the `vpmaddwd` tile on 256-bit vectors with its accumulators in registers,
+//! and the activation quantizer, eight values at a time.
 
 use std::arch::x86_64::{
-    __m256i, _mm256_add_epi32, _mm256_madd_epi16, _mm256_set1_epi32, _mm256_setzero_si256,
+    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_cvtps_epi32, _mm256_madd_epi16,
+    _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps, _mm256_packs_epi32, _mm256_permute4x64_epi64,
+    _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_ps, _mm256_setzero_si256, _mm256_sub_ps,
 };
 
-use super::{PairLanes, PANEL, TILE_ROWS};
+use super::{level, row_scale, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL, TILE_ROWS};
 
 /// Dispatches on the tile height so each has its accumulators in registers.
 pub(super) fn tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
@@ -28,11 +31,13 @@ fn run<const R: usize>(
     sums: &mut [[i32; PANEL]],
 ) {
     assert!(words.len() >= R * pairs && panel.len() >= pairs && sums.len() >= R);
-    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!("avx2")`, and
-    // the kernel reads memory through slices only.
+    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!("avx2")`; the
+    // assertion above bounds every read of `tile_avx2`.
     unsafe { tile_avx2::<R>(words, pairs, panel, sums) }
 }
 
+/// Row `r` of the tile is `words[r · pairs..(r + 1) · pairs]`.
+#[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
 fn tile_avx2<const R: usize>(
     words: &[i32],
@@ -41,15 +46,91 @@ fn tile_avx2<const R: usize>(
     sums: &mut [[i32; PANEL]],
 ) {
     let mut acc = [[_mm256_setzero_si256(); 2]; R];
-    for (lanes, step) in panel[..pairs].iter().zip(words.chunks_exact(R)) {
+    for (q, lanes) in panel[..pairs].iter().enumerate() {
         let [low, high]: [__m256i; 2] = bytemuck::cast(*lanes);
-        for r in 0..R {
-            let a = _mm256_set1_epi32(step[r]);
-            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(a, low));
-            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(a, high));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: `r · pairs + q < R · pairs ≤ words.len()` (checked by `run`).
+            let word = unsafe { *words.get_unchecked(r * pairs + q) };
+            let a = _mm256_set1_epi32(word);
+            acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(a, low));
+            acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(a, high));
         }
     }
     for (sums, acc) in sums.iter_mut().zip(acc) {
         *sums = bytemuck::cast(acc);
     }
+}
+
+/// [`super::quantize_activations`] on 256-bit vectors: the same scale and the same words.
+#[allow(unsafe_code)]
+pub(super) fn quantize_row(row: &[f32], words: &mut [i32]) -> RowScale {
+    // SAFETY: only reached through `Kernel::Avx2`, chosen after the feature check.
+    unsafe { quantize_row_avx2(row, words) }
+}
+
+#[target_feature(enable = "avx2")]
+fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
+    let (eights, tail) = row.as_chunks::<8>();
+    let zero = _mm256_setzero_ps();
+    let (mut low, mut high, mut probe) = (
+        _mm256_set1_ps(f32::INFINITY),
+        _mm256_set1_ps(f32::NEG_INFINITY),
+        zero,
+    );
+    for eight in eights {
+        let x: __m256 = bytemuck::cast(*eight);
+        low = _mm256_min_ps(low, x);
+        high = _mm256_max_ps(high, x);
+        // NaN or ±inf anywhere turns the probe into NaN.
+        probe = _mm256_add_ps(probe, _mm256_mul_ps(x, zero));
+    }
+    let (mut low, mut high, mut probe): ([f32; 8], [f32; 8], [f32; 8]) = (
+        bytemuck::cast(low),
+        bytemuck::cast(high),
+        bytemuck::cast(probe),
+    );
+    for &v in tail {
+        low[0] = low[0].min(v);
+        high[0] = high[0].max(v);
+        probe[0] += v * 0.0;
+    }
+    let low = low.iter().copied().fold(f32::INFINITY, f32::min);
+    let high = high.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let finite = probe.iter().sum::<f32>() == 0.0;
+    let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
+    let (scale, inverse) = row_scale(low, high, finite, center, ACTIVATION_LEVELS);
+    if !finite {
+        // The step is NaN, so the words do not matter; the portable path also leaves zeros.
+        words.fill(0);
+        return scale;
+    }
+    let (centre, factor) = (_mm256_set1_ps(center), _mm256_set1_ps(inverse));
+    let (floor, ceiling) = (
+        _mm256_set1_ps(-ACTIVATION_LEVELS),
+        _mm256_set1_ps(ACTIVATION_LEVELS),
+    );
+    // `vcvtps2dq` rounds half to even (the default rounding mode, which Rust never changes);
+    // the bounds are whole numbers, so clamping before rounding equals clamping after.
+    let levels = |x: __m256| {
+        let scaled = _mm256_mul_ps(_mm256_sub_ps(x, centre), factor);
+        _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, floor), ceiling))
+    };
+    let (sixteens, rest) = row.as_chunks::<16>();
+    let (eight_words, _) = words.as_chunks_mut::<8>();
+    for (sixteen, out) in sixteens.iter().zip(eight_words) {
+        let [a, b]: [[f32; 8]; 2] = bytemuck::cast(*sixteen);
+        // i32 → i16 (the levels fit), then undo the per-128-bit-lane interleave of `packs`.
+        let packed = _mm256_packs_epi32(levels(bytemuck::cast(a)), levels(bytemuck::cast(b)));
+        *out = bytemuck::cast(_mm256_permute4x64_epi64::<0b11_01_10_00>(packed));
+    }
+    let level = |v: f32| level(v, center, inverse, ACTIVATION_LEVELS);
+    let done = sixteens.len() * 8;
+    let mut pairs = rest.chunks_exact(2);
+    for (word, pair) in words[done..].iter_mut().zip(&mut pairs) {
+        *word = (level(pair[0]) & 0xFFFF) | (level(pair[1]) << 16);
+    }
+    if let ([last], Some(word)) = (pairs.remainder(), words.last_mut()) {
+        *word = level(*last) & 0xFFFF;
+    }
+    scale
 }

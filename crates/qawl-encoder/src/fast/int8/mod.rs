@@ -10,6 +10,7 @@
 //! packed once into panels of 16 output channels, interleaved by input pairs, so the inner loop
 //! is two loads, one broadcast per row and two `vpmaddwd` + `vpaddd` per row of the tile.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::kernels::rows_per_task;
@@ -176,17 +177,17 @@ fn quantize_activations(row: &[f32], words: &mut [i32]) -> RowScale {
 }
 
 /// How one quantized row maps back: `value ≈ step · q + center`.
-#[derive(Debug, Clone, Copy, Default)]
-struct RowScale {
-    step: f32,
-    center: f32,
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct RowScale {
+    /// The value of one level.
+    pub step: f32,
+    /// The value of level 0.
+    pub center: f32,
 }
 
 /// Rows of activations quantized for [`matmul`]: each row's scale, and its values as i32 words
-/// holding the i16 pair (2q, 2q+1), low half first — what one `vpbroadcastd` spreads. Words lie
-/// per tile of [`TILE_ROWS`] rows (the last may be shorter), input pair major: tile `t`'s word
-/// `(q, r)` at `t · TILE_ROWS · pairs + q · rows_in_tile + r`, so the kernel reads each step's
-/// broadcasts from consecutive words.
+/// holding the i16 pair (2q, 2q+1), low half first — what one `vpbroadcastd` spreads. Row `r`'s
+/// words are `words[r · pairs..(r + 1) · pairs]`.
 struct QuantizedRows {
     steps: Vec<RowScale>,
     words: Vec<i32>,
@@ -194,32 +195,20 @@ struct QuantizedRows {
 }
 
 impl QuantizedRows {
-    fn new(x: &[f32], inputs: usize) -> Self {
+    fn new(kernel: Kernel, x: &[f32], inputs: usize) -> Self {
         let pairs = inputs.div_ceil(2);
         let rows = x.len() / inputs.max(1);
         let mut steps = vec![RowScale::default(); rows];
         let mut words = vec![0i32; rows * pairs];
-        // Whole tiles per task, so every tile is laid out by one task.
-        let chunk = rows_per_task(rows * inputs, inputs).div_ceil(TILE_ROWS) * TILE_ROWS;
-        let tile_words = TILE_ROWS * pairs.max(1);
+        let chunk = rows_per_task(rows * inputs, inputs);
         steps
             .par_chunks_mut(chunk)
             .zip(words.par_chunks_mut(chunk * pairs.max(1)))
             .zip(x.par_chunks(chunk * inputs.max(1)))
             .for_each(|((steps, words), x)| {
-                let mut row_words = vec![0i32; pairs];
-                let tiles = steps
-                    .chunks_mut(TILE_ROWS)
-                    .zip(words.chunks_mut(tile_words));
-                for ((steps, tile), x) in tiles.zip(x.chunks(TILE_ROWS * inputs.max(1))) {
-                    let rows = steps.len();
-                    for (r, (step, row)) in steps.iter_mut().zip(x.chunks_exact(inputs)).enumerate()
-                    {
-                        *step = quantize_activations(row, &mut row_words);
-                        for (q, &word) in row_words.iter().enumerate() {
-                            tile[q * rows + r] = word;
-                        }
-                    }
+                let rows = x.chunks_exact(inputs).zip(words.chunks_exact_mut(pairs));
+                for (step, (row, words)) in steps.iter_mut().zip(rows) {
+                    *step = kernel.quantize_row(row, words);
                 }
             });
         Self {
@@ -239,7 +228,7 @@ pub(crate) fn matmul(x: &[f32], weight: &QuantizedWeight) -> Vec<f32> {
 pub(crate) fn matmul_with(kernel: Kernel, x: &[f32], weight: &QuantizedWeight) -> Vec<f32> {
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     let rows = x.len() / inputs.max(1);
-    let quantized = QuantizedRows::new(&x[..rows * inputs], inputs);
+    let quantized = QuantizedRows::new(kernel, &x[..rows * inputs], inputs);
     let mut out = vec![0f32; rows * outputs];
     if rows == 0 || outputs == 0 {
         return out;
@@ -260,6 +249,7 @@ pub(crate) fn matmul_with(kernel: Kernel, x: &[f32], weight: &QuantizedWeight) -
 }
 
 /// One task's rows: every panel, tile by tile.
+#[multiversion(targets("x86_64+avx2+fma"))]
 fn multiply_block(
     kernel: Kernel,
     words: &[i32],
@@ -342,8 +332,7 @@ impl Kernel {
         Self::Portable
     }
 
-    /// `sums[r][c] = Σ_q words[q·R + r] ⊙ panel[q]` for each row `r` of the tile (`R` rows,
-    /// interleaved as [`QuantizedRows`] lays them out).
+    /// `sums[r][c] = Σ_q words[r · pairs + q] ⊙ panel[q]` for each row `r` of the tile.
     pub fn tile(self, words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
         match self {
             #[cfg(target_arch = "x86_64")]
@@ -351,13 +340,22 @@ impl Kernel {
             Self::Portable => portable_tile(words, pairs, panel, sums),
         }
     }
+
+    /// Quantizes one activation row into `words` (`row.len().div_ceil(2)` of them); returns
+    /// its scale. Every kernel gives the same words.
+    pub fn quantize_row(self, row: &[f32], words: &mut [i32]) -> RowScale {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => avx2::quantize_row(row, words),
+            Self::Portable => quantize_activations(row, words),
+        }
+    }
 }
 
 /// The reference tile: the same sums with scalar i32 arithmetic.
 fn portable_tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
-    let rows = sums.len();
     for (row, sums) in sums.iter_mut().enumerate() {
-        let words = words.iter().skip(row).step_by(rows.max(1)).take(pairs);
+        let words = words.iter().skip(row * pairs).take(pairs);
         for (&word, lanes) in words.zip(panel) {
             let (low, high) = (word as i16 as i32, (word >> 16) as i16 as i32);
             for (sum, weights) in sums.iter_mut().zip(lanes.chunks_exact(2)) {
