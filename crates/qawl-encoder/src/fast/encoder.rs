@@ -9,7 +9,9 @@ use candle_transformers::models::bert::Config;
 
 use super::attention::{spans_of_tokens, Span};
 use super::kernels::{layer_norm_in_place, NormParams};
-use super::layer::{matrix, vector, with_values, FastLayer, LayerShape, WeightSource};
+use super::layer::{
+    matrix, vector, with_values, FastLayer, LayerBuffers, LayerShape, WeightSource,
+};
 use super::word_table::{table_row, Q4Rows, WordTable};
 use crate::batch::TokenBatch;
 use crate::device::Precision;
@@ -175,12 +177,16 @@ impl FastStack {
     pub fn forward(&self, packed: &PackedStates) -> Result<PackedStates> {
         let lengths: Vec<usize> = packed.spans.iter().map(|s| s.len).collect();
         let (_, span_of) = spans_of_tokens(&lengths);
-        let mut states = packed.states.clone();
+        let hidden = packed.states.dim(1)?;
+        let mut states = with_values(&packed.states, <[f32]>::to_vec)?;
+        let mut next = Vec::new();
+        let mut buffers = LayerBuffers::default();
         for layer in &self.layers {
-            states = layer.forward(&states, &span_of)?;
+            layer.forward(&states, &span_of, &mut buffers, &mut next)?;
+            std::mem::swap(&mut states, &mut next);
         }
         Ok(PackedStates {
-            states,
+            states: matrix(states, hidden)?,
             spans: packed.spans.clone(),
         })
     }

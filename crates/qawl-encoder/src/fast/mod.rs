@@ -2,12 +2,16 @@
 //!
 //! candle's `BertModel` spends over half its CPU time outside the matmuls: a scalar erf-GELU,
 //! a mask broadcast into every attention score, transposes and contiguous copies per head. This
-//! module keeps candle's gemm for the dense projections and does the rest on row-major slices:
+//! module keeps candle's gemm kernel for the f32 projections and does the rest on row-major
+//! slices in buffers reused from layer to layer:
 //! one fused Q|K|V projection, attention per sequence over its real tokens only (sequences are
 //! packed without padding), and fused bias + GELU and residual + layer-norm kernels.
 
 mod attention;
 mod encoder;
+// why: calls the gemm crate's raw-pointer entry point, as candle does.
+#[allow(unsafe_code)]
+mod f32_matmul;
 // why: the AVX2 tile kernel is a `#[target_feature]` function, called after the CPU check.
 mod int8;
 #[cfg(test)]

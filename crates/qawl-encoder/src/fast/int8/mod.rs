@@ -79,6 +79,7 @@ impl QuantizedWeight {
     }
 
     /// Width of the output rows.
+    #[cfg(test)]
     pub fn outputs(&self) -> usize {
         self.outputs
     }
@@ -187,23 +188,27 @@ pub(crate) struct RowScale {
 
 /// Rows of activations quantized for [`matmul`]: each row's scale, and its values as i32 words
 /// holding the i16 pair (2q, 2q+1), low half first — what one `vpbroadcastd` spreads. Row `r`'s
-/// words are `words[r · pairs..(r + 1) · pairs]`.
-struct QuantizedRows {
+/// words are `words[r · pairs..(r + 1) · pairs]`. Kept between products of the same shape, so
+/// its buffers are neither allocated nor zeroed again.
+#[derive(Debug, Default)]
+pub(crate) struct QuantizedRows {
     steps: Vec<RowScale>,
     words: Vec<i32>,
     pairs: usize,
 }
 
 impl QuantizedRows {
-    fn new(kernel: Kernel, x: &[f32], inputs: usize) -> Self {
+    /// Quantizes the rows of `x` (`inputs` wide), every word overwritten.
+    fn fill(&mut self, kernel: Kernel, x: &[f32], inputs: usize) {
         let pairs = inputs.div_ceil(2);
         let rows = x.len() / inputs.max(1);
-        let mut steps = vec![RowScale::default(); rows];
-        let mut words = vec![0i32; rows * pairs];
+        self.steps.resize(rows, RowScale::default());
+        self.words.resize(rows * pairs, 0);
+        self.pairs = pairs;
         let chunk = rows_per_task(rows * inputs, inputs);
-        steps
+        self.steps
             .par_chunks_mut(chunk)
-            .zip(words.par_chunks_mut(chunk * pairs.max(1)))
+            .zip(self.words.par_chunks_mut(chunk * pairs.max(1)))
             .zip(x.par_chunks(chunk * inputs.max(1)))
             .for_each(|((steps, words), x)| {
                 let rows = x.chunks_exact(inputs).zip(words.chunks_exact_mut(pairs));
@@ -211,27 +216,39 @@ impl QuantizedRows {
                     *step = kernel.quantize_row(row, words);
                 }
             });
-        Self {
-            steps,
-            words,
-            pairs,
-        }
     }
 }
 
 /// `x · W` for `x` of shape `[rows, inputs]`: returns `[rows, outputs]` in f32 (no bias).
+#[cfg(test)]
 pub(crate) fn matmul(x: &[f32], weight: &QuantizedWeight) -> Vec<f32> {
     matmul_with(Kernel::detect(), x, weight)
 }
 
 /// [`matmul`] with a given tile kernel (tests run both).
+#[cfg(test)]
 pub(crate) fn matmul_with(kernel: Kernel, x: &[f32], weight: &QuantizedWeight) -> Vec<f32> {
+    let mut out = Vec::new();
+    matmul_into(kernel, x, weight, &mut QuantizedRows::default(), &mut out);
+    out
+}
+
+/// [`matmul`] into `out` (resized to `[rows, outputs]`, every value overwritten), quantizing
+/// through `quantized`.
+pub(crate) fn matmul_into(
+    kernel: Kernel,
+    x: &[f32],
+    weight: &QuantizedWeight,
+    quantized: &mut QuantizedRows,
+    out: &mut Vec<f32>,
+) {
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     let rows = x.len() / inputs.max(1);
-    let quantized = QuantizedRows::new(kernel, &x[..rows * inputs], inputs);
-    let mut out = vec![0f32; rows * outputs];
-    if rows == 0 || outputs == 0 {
-        return out;
+    quantized.fill(kernel, &x[..rows * inputs], inputs);
+    out.resize(rows * outputs, 0.0);
+    if rows == 0 || outputs == 0 || inputs == 0 {
+        out.fill(0.0);
+        return;
     }
     // Whole tiles per task, at least two tasks per thread so both cores stay busy even for one
     // short sequence, and at most 96 rows so a task's quantized rows stay in L2 (≤ 300 KB at
@@ -245,7 +262,6 @@ pub(crate) fn matmul_with(kernel: Kernel, x: &[f32], weight: &QuantizedWeight) -
         .for_each(|((out, words), steps)| {
             multiply_block(kernel, words, steps, weight, out);
         });
-    out
 }
 
 /// One task's rows: every panel, tile by tile.
