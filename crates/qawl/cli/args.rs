@@ -98,6 +98,10 @@ pub struct BenchArgs {
     /// Measure stock candle-transformers' BertModel and the fast forward side by side.
     #[arg(long)]
     pub compare: bool,
+    /// Measure only the dense projection kernels, f32 and int8, in GMAC/s on e5-small's four
+    /// shapes (each batch size taken as that many 64-token sequences).
+    #[arg(long, conflicts_with_all = ["compare", "write_inputs"])]
+    pub matmul: bool,
     /// Also write the token ids measured and the batch sizes as JSON, for bench/engines.py.
     #[arg(long, value_name = "FILE")]
     pub write_inputs: Option<PathBuf>,

@@ -5,14 +5,26 @@ use std::time::Duration;
 
 use anyhow::Context;
 use qawl_encoder::{
-    bench_pairs, compare_forwards, run_benchmark, BenchSettings, RuntimeOptions, TextTokenizer,
-    MAX_MODEL_TOKENS,
+    bench_pairs, compare_forwards, matmul_rates, run_benchmark, BenchSettings, RuntimeOptions,
+    TextTokenizer, MAX_MODEL_TOKENS,
 };
 
 use super::args::BenchArgs;
 use super::CliError;
 
+/// Tokens per sequence in `--matmul` (the and `bench/engines.py`'s input length).
+const MATMUL_TOKENS: usize = 64;
+
 pub async fn run(args: BenchArgs) -> Result<(), CliError> {
+    if args.matmul {
+        let rows: Vec<usize> = args.batch_sizes.iter().map(|b| b * MATMUL_TOKENS).collect();
+        let min_time = Duration::from_secs_f64(args.seconds / 4.0);
+        let report = tokio::task::spawn_blocking(move || matmul_rates(&rows, min_time))
+            .await
+            .context("benchmark task failed")?;
+        println!("{report}");
+        return Ok(());
+    }
     let store = super::models::open_store(args.dir.models_dir.clone())?;
     super::models::fetch(store.clone()).await?;
     let files = store

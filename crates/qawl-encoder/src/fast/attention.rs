@@ -5,6 +5,8 @@
 //! queries and values are regrouped by head and its keys transposed, once per task, so the
 //! loops over one head read a few contiguous kilobytes that stay in L1.
 
+use std::ops::Range;
+
 use multiversion::multiversion;
 use rayon::prelude::*;
 
@@ -38,54 +40,63 @@ impl Heads {
 /// every inner loop reads contiguous memory, and one row of scores.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// `[hidden, width]`: column `c` of the keys of `span`, bias added, contiguous over the keys
-    /// and zero-padded to `width` ([`padded_keys`]), so that the scores of one query are `dim`
-    /// vectorized multiply-adds over all keys at once (instead of one horizontal sum per key).
+    /// `[hidden, width]`: column `c` of the keys of the sequence, bias added, contiguous over
+    /// the keys and zero-padded to `width` ([`padded_keys`]), so that the scores of one query
+    /// are `dim` vectorized multiply-adds over all keys at once (instead of one horizontal sum
+    /// per key).
     keys_t: Vec<f32>,
-    /// `[heads, len, dim]`: each head's queries of `span`, bias added.
+    /// `[heads, rows, dim]`: each head's queries of the task's rows of the sequence, bias added.
     queries: Vec<f32>,
-    /// `[heads, len, dim]`: each head's values of `span`, without bias (added once at the end).
+    /// `[heads, len, dim]`: each head's values of the sequence, without bias (added once at the
+    /// end).
     values: Vec<f32>,
-    span: Option<Span>,
     scores: Vec<f32>,
 }
 
 impl Scratch {
-    /// Regroups the queries, keys and values of `span` (kept while consecutive rows share it).
-    fn load_sequence(&mut self, qkv: &[f32], bias: &[f32], span: Span, heads: Heads) {
-        if self.span == Some(span) {
-            return;
-        }
+    /// Regroups the keys and values of `span`, and the queries of its rows `segment` (positions
+    /// within the sequence).
+    fn load_sequence(
+        &mut self,
+        qkv: &[f32],
+        bias: &[f32],
+        span: Span,
+        segment: &Range<usize>,
+        heads: Heads,
+    ) {
         let hidden = heads.hidden();
         let stride = 3 * hidden;
         let width = padded_keys(span.len);
         self.keys_t.clear();
         self.keys_t.resize(hidden * width, 0.0);
-        self.queries.resize(hidden * span.len, 0.0);
         self.values.resize(hidden * span.len, 0.0);
+        self.queries.resize(hidden * segment.len(), 0.0);
         let (query_bias, key_bias) = (&bias[..hidden], &bias[hidden..2 * hidden]);
+        let dim = heads.dim;
         for j in 0..span.len {
-            let row = &qkv[(span.start + j) * stride..][..stride];
-            let (query, rest) = row.split_at(hidden);
-            let (key, value) = rest.split_at(hidden);
+            let row = &qkv[(span.start + j) * stride + hidden..][..2 * hidden];
+            let (key, value) = row.split_at(hidden);
             for (column, (&k, &b)) in key.iter().zip(key_bias).enumerate() {
                 self.keys_t[column * width + j] = k + b;
             }
             for head in 0..heads.count {
-                let (from, to) = (head * heads.dim, (head * span.len + j) * heads.dim);
-                let columns = from..from + heads.dim;
-                let queries = &mut self.queries[to..to + heads.dim];
-                for ((out, &q), &b) in queries
-                    .iter_mut()
-                    .zip(&query[columns.clone()])
-                    .zip(&query_bias[columns.clone()])
-                {
-                    *out = q + b;
-                }
-                self.values[to..to + heads.dim].copy_from_slice(&value[columns]);
+                let columns = head * dim..(head + 1) * dim;
+                let to = (head * span.len + j) * dim;
+                self.values[to..to + dim].copy_from_slice(&value[columns]);
             }
         }
-        self.span = Some(span);
+        let rows = segment.len();
+        for (i, j) in segment.clone().enumerate() {
+            let query = &qkv[(span.start + j) * stride..][..hidden];
+            for head in 0..heads.count {
+                let columns = head * dim..(head + 1) * dim;
+                let to = (head * rows + i) * dim;
+                let biased = query[columns.clone()].iter().zip(&query_bias[columns]);
+                for (out, (&q, &b)) in self.queries[to..to + dim].iter_mut().zip(biased) {
+                    *out = q + b;
+                }
+            }
+        }
     }
 }
 
@@ -193,25 +204,24 @@ fn attend_rows_body(
             break;
         };
         let segment = row - span.start..(span.start + span.len).min(end) - span.start;
-        scratch.load_sequence(qkv, bias, span, heads);
+        scratch.load_sequence(qkv, bias, span, &segment, heads);
         let Scratch {
             keys_t,
             queries,
             values,
             scores,
-            ..
         } = scratch;
         let width = padded_keys(span.len);
         scores.resize(width, 0.0);
         for head in 0..heads.count {
             let column = head * dim;
             let keys = &keys_t[column * width..(column + dim) * width];
-            let head_rows = head * span.len * dim..(head + 1) * span.len * dim;
-            let (queries, values) = (&queries[head_rows.clone()], &values[head_rows]);
+            let queries = &queries[head * segment.len() * dim..(head + 1) * segment.len() * dim];
+            let values = &values[head * span.len * dim..(head + 1) * span.len * dim];
             // The weights sum to 1, so the value bias adds once: Σ p (v + b) = Σ p v + b.
             let value_bias = &bias[2 * hidden + column..][..dim];
-            for j in segment.clone() {
-                score_keys(&queries[j * dim..(j + 1) * dim], keys, width, scores);
+            for (query, j) in queries.chunks_exact(dim.max(1)).zip(segment.clone()) {
+                score_keys(query, keys, width, scores);
                 let scores = &mut scores[..span.len];
                 scaled_masked_softmax_body(scores, span.len, scale);
                 let at = (span.start + j - first_row) * hidden + column;
@@ -263,7 +273,18 @@ pub(crate) fn attention_into(
 ) {
     let hidden = heads.hidden();
     out.resize(span_of.len() * hidden, 0.0);
-    let rows = rows_per_task(qkv.len(), 3 * hidden);
+    // Every task regroups the keys and values of each sequence it touches: with fewer
+    // sequences than threads, finer tasks would mostly repeat that work, so take two per thread.
+    let threads = rayon::current_num_threads();
+    let sequences = span_of
+        .iter()
+        .enumerate()
+        .filter(|(row, span)| span.start == *row)
+        .count();
+    let mut rows = rows_per_task(qkv.len(), 3 * hidden);
+    if sequences < threads {
+        rows = rows.max(span_of.len().div_ceil(2 * threads));
+    }
     out.par_chunks_mut(rows * hidden.max(1))
         .enumerate()
         .for_each_init(Scratch::default, |scratch, (task, out)| {

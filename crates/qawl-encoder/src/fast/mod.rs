@@ -18,16 +18,17 @@ mod int8;
 mod int8_tests;
 // why: `multiversion` expands into `unsafe` calls of `#[target_feature]` clones after its own
 // CPU feature check; the kernels themselves contain no unsafe code.
+mod kernel_bench;
 #[cfg(test)]
 mod kernel_tests;
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
-#[cfg(test)]
 mod test_values;
 mod word_table;
 
 pub use encoder::FastBertForward;
 pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};
+pub use kernel_bench::{matmul_rates, MatmulRate, MatmulReport};
 pub(crate) use layer::LayerShape;
 pub(crate) use word_table::Q4Rows;

@@ -1,4 +1,4 @@
-//! Deterministic test inputs shared by the kernel tests.
+//! Deterministic inputs shared by the kernel tests and the kernel benchmark.
 
 /// Deterministic values in [-scale, scale) (xorshift; no test may depend on a seed's luck).
 pub(crate) fn values(count: usize, seed: u64, scale: f32) -> Vec<f32> {
