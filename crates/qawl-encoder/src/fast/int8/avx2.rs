@@ -7,7 +7,9 @@ use std::arch::x86_64::{
     _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_ps, _mm256_setzero_si256, _mm256_sub_ps,
 };
 
-use super::{level, row_scale, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL, TILE_ROWS};
+use super::{
+    finish_range, level, row_scale, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL, TILE_ROWS,
+};
 
 /// Dispatches on the tile height so each has its accumulators in registers.
 pub(super) fn tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
@@ -84,19 +86,12 @@ fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
         // NaN or ±inf anywhere turns the probe into NaN.
         probe = _mm256_add_ps(probe, _mm256_mul_ps(x, zero));
     }
-    let (mut low, mut high, mut probe): ([f32; 8], [f32; 8], [f32; 8]) = (
+    let (low, high, finite) = finish_range(
         bytemuck::cast(low),
         bytemuck::cast(high),
         bytemuck::cast(probe),
+        tail,
     );
-    for &v in tail {
-        low[0] = low[0].min(v);
-        high[0] = high[0].max(v);
-        probe[0] += v * 0.0;
-    }
-    let low = low.iter().copied().fold(f32::INFINITY, f32::min);
-    let high = high.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let finite = probe.iter().sum::<f32>() == 0.0;
     let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
     let (scale, inverse) = row_scale(low, high, finite, center, ACTIVATION_LEVELS);
     if !finite {

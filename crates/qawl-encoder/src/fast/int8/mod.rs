@@ -117,6 +117,18 @@ fn range_of(row: &[f32]) -> (f32, f32, bool) {
             probe[lane] += chunk[lane] * 0.0;
         }
     }
+    finish_range(low, high, probe, tail)
+}
+
+/// The row's range from eight lanes of minima, maxima and finiteness probes, and the `tail`
+/// values the lanes did not cover: `(low, high, finite)`.
+#[inline(always)]
+fn finish_range(
+    mut low: [f32; 8],
+    mut high: [f32; 8],
+    mut probe: [f32; 8],
+    tail: &[f32],
+) -> (f32, f32, bool) {
     for &v in tail {
         low[0] = low[0].min(v);
         high[0] = high[0].max(v);
