@@ -34,10 +34,7 @@ pub(crate) fn matmul_into(x: &[f32], weight: &F32Weight, out: &mut Vec<f32>) {
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     let rows = x.len().checked_div(inputs).unwrap_or(0);
     out.resize(rows * outputs, 0.0);
-    if inputs == 0 {
-        out.fill(0.0);
-        return;
-    }
+    // No inputs means no rows (an empty product).
     if rows == 0 || outputs == 0 {
         return;
     }

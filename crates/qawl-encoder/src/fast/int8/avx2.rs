@@ -8,7 +8,8 @@ use std::arch::x86_64::{
 };
 
 use super::{
-    finish_range, level, row_scale, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL, TILE_ROWS,
+    activation_scale, finish_range, pack_levels, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL,
+    TILE_ROWS,
 };
 
 /// Dispatches on the tile height so each has its accumulators in registers.
@@ -92,8 +93,7 @@ fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
         bytemuck::cast(probe),
         tail,
     );
-    let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
-    let (scale, inverse) = row_scale(low, high, finite, center, ACTIVATION_LEVELS);
+    let (scale, center, inverse) = activation_scale(low, high, finite);
     if !finite {
         // The step is NaN, so the words do not matter; the portable path also leaves zeros.
         words.fill(0);
@@ -118,14 +118,7 @@ fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
         let packed = _mm256_packs_epi32(levels(bytemuck::cast(a)), levels(bytemuck::cast(b)));
         *out = bytemuck::cast(_mm256_permute4x64_epi64::<0b11_01_10_00>(packed));
     }
-    let level = |v: f32| level(v, center, inverse, ACTIVATION_LEVELS);
     let done = sixteens.len() * 8;
-    let mut pairs = rest.chunks_exact(2);
-    for (word, pair) in words[done..].iter_mut().zip(&mut pairs) {
-        *word = (level(pair[0]) & 0xFFFF) | (level(pair[1]) << 16);
-    }
-    if let ([last], Some(word)) = (pairs.remainder(), words.last_mut()) {
-        *word = level(*last) & 0xFFFF;
-    }
+    pack_levels(rest, &mut words[done..], center, inverse);
     scale
 }

@@ -176,8 +176,23 @@ fn quantize_weights(row: &[f32]) -> (f32, Vec<i16>) {
 /// An activation row quantized around its mid-range into i16 pair words; returns its scale.
 fn quantize_activations(row: &[f32], words: &mut [i32]) -> RowScale {
     let (low, high, finite) = range_of(row);
+    let (scale, center, inverse) = activation_scale(low, high, finite);
+    pack_levels(row, words, center, inverse);
+    scale
+}
+
+/// How an activation row with this range is quantized: its scale, and the centre and
+/// `levels / peak` that map its values to levels (around its mid-range; 0 if not finite).
+#[inline(always)]
+fn activation_scale(low: f32, high: f32, finite: bool) -> (RowScale, f32, f32) {
     let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
     let (scale, inverse) = row_scale(low, high, finite, center, ACTIVATION_LEVELS);
+    (scale, center, inverse)
+}
+
+/// The levels of `row` as i16 pair words, low half first; an odd row's last word holds one.
+#[inline(always)]
+fn pack_levels(row: &[f32], words: &mut [i32], center: f32, inverse: f32) {
     let level = |v: f32| level(v, center, inverse, ACTIVATION_LEVELS);
     let mut pairs = row.chunks_exact(2);
     for (word, pair) in words.iter_mut().zip(&mut pairs) {
@@ -186,7 +201,6 @@ fn quantize_activations(row: &[f32], words: &mut [i32]) -> RowScale {
     if let ([last], Some(word)) = (pairs.remainder(), words.last_mut()) {
         *word = level(*last) & 0xFFFF;
     }
-    scale
 }
 
 /// How one quantized row maps back: `value ≈ step · q + center`.
