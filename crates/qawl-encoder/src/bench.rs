@@ -237,7 +237,7 @@ pub struct BenchComparison {
     /// [`crate::FastBertForward`] with int8 projections ([`Precision::Int8`]).
     pub int8: BenchReport,
     /// Per batch size: the dense matmuls of all layers alone (same shapes as the fast
-    /// forward's, through the same candle gemm), per batch. The rest of the fast batch time is
+    /// forward's, through the same f32 kernel), per batch. The rest of the fast batch time is
     /// embeddings, attention, kernels and pooling.
     pub matmul_times: Vec<Duration>,
 }
@@ -268,53 +268,20 @@ pub fn compare_forwards(
         .iter()
         .map(|&size| {
             let tokens = (fast.mean_pair_tokens * size as f64).round() as usize;
-            dense_matmul_time(&config, tokens.max(1), settings.min_time)
+            crate::fast::dense_matmul_time(
+                tokens.max(1),
+                (config.hidden_size, config.intermediate_size),
+                config.num_hidden_layers,
+                settings.min_time,
+            )
         })
-        .collect::<candle_core::Result<Vec<_>>>()
-        .map_err(EncoderError::tensor("timing the dense matmuls"))?;
+        .collect();
     Ok(BenchComparison {
         candle,
         fast,
         int8,
         matmul_times,
     })
-}
-
-/// Mean time of one forward's dense matmuls (Q|K|V, attention output, feed-forward in and
-/// out, every layer) over `tokens` packed rows.
-fn dense_matmul_time(
-    config: &candle_transformers::models::bert::Config,
-    tokens: usize,
-    min_time: Duration,
-) -> candle_core::Result<Duration> {
-    use candle_core::{Device, Tensor};
-    let (hidden, inner) = (config.hidden_size, config.intermediate_size);
-    let random =
-        |rows: usize, columns: usize| Tensor::randn(0f32, 1f32, (rows, columns), &Device::Cpu);
-    let (states, wide) = (random(tokens, hidden)?, random(tokens, inner)?);
-    let weights = [
-        random(hidden, 3 * hidden)?,
-        random(hidden, hidden)?,
-        random(hidden, inner)?,
-        random(inner, hidden)?,
-    ];
-    let forward = || -> candle_core::Result<()> {
-        for _ in 0..config.num_hidden_layers {
-            states.matmul(&weights[0])?;
-            states.matmul(&weights[1])?;
-            states.matmul(&weights[2])?;
-            wide.matmul(&weights[3])?;
-        }
-        Ok(())
-    };
-    forward()?;
-    let started = Instant::now();
-    let mut rounds = 0u32;
-    while rounds < 3 || started.elapsed() < min_time {
-        forward()?;
-        rounds += 1;
-    }
-    Ok(started.elapsed() / rounds)
 }
 
 impl fmt::Display for BenchComparison {

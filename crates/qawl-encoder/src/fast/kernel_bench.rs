@@ -1,4 +1,4 @@
-//! `qawl bench --matmul`: the dense projections' kernels alone — f32 (gemm) and int8 — on the
+//! `qawl bench --matmul`: the dense projections' kernels alone — f32 and int8 — on the
 //! four projection shapes of e5-small, in billions of multiply-adds per second. The encoder's
 //! time is mostly these products, so this shows how close each kernel runs to the CPU's peak
 //! and which shape holds it back.
@@ -29,7 +29,7 @@ pub struct MatmulRate {
     pub inputs: usize,
     /// Output width.
     pub outputs: usize,
-    /// f32 (gemm): billions of multiply-adds per second.
+    /// f32: billions of multiply-adds per second.
     pub f32_gmacs: f64,
     /// Int8 (with its activation quantization): billions of multiply-adds per second.
     pub int8_gmacs: f64,
@@ -50,9 +50,11 @@ pub fn matmul_rates(row_counts: &[usize], min_time: Duration) -> MatmulReport {
             let weights = values(inputs * outputs, 2, 0.1);
             let macs = (rows * inputs * outputs) as f64;
             let mut out = Vec::new();
-            let f32_gmacs = match F32Weight::new(weights.clone(), inputs, outputs) {
+            let f32_gmacs = match F32Weight::from_rows(&weights, outputs, inputs) {
                 Some(weight) => {
-                    macs * per_second(min_time, || f32_matmul::matmul_into(&x, &weight, &mut out))
+                    macs * per_second(min_time, || {
+                        f32_matmul::matmul_into(kernel, &x, &weight, &mut out)
+                    })
                 }
                 None => f64::NAN,
             };
@@ -73,6 +75,42 @@ pub fn matmul_rates(row_counts: &[usize], min_time: Duration) -> MatmulReport {
         }
     }
     MatmulReport(rates)
+}
+
+/// Mean time of one forward's dense f32 matmuls (Q|K|V, attention output, feed-forward in and
+/// out, every layer) over `tokens` packed rows, for `(hidden, intermediate)` widths.
+pub fn dense_matmul_time(
+    tokens: usize,
+    (hidden, inner): (usize, usize),
+    layers: usize,
+    min_time: Duration,
+) -> Duration {
+    let kernel = Kernel::detect();
+    let (states, wide) = (
+        values(tokens * hidden, 1, 1.0),
+        values(tokens * inner, 2, 1.0),
+    );
+    let weights: Vec<_> = [
+        (hidden, 3 * hidden),
+        (hidden, hidden),
+        (hidden, inner),
+        (inner, hidden),
+    ]
+    .into_iter()
+    .filter_map(|(inputs, outputs)| {
+        F32Weight::from_rows(&values(inputs * outputs, 3, 0.1), outputs, inputs)
+    })
+    .collect();
+    let mut out = Vec::new();
+    let forward = || {
+        for _ in 0..layers {
+            for (index, weight) in weights.iter().enumerate() {
+                let x = if index == 3 { &wide } else { &states };
+                f32_matmul::matmul_into(kernel, x, weight, &mut out);
+            }
+        }
+    };
+    Duration::from_secs_f64(1.0 / per_second(min_time, forward))
 }
 
 /// Calls of `run` per second, over at least `min_time` after one warm-up call.

@@ -1,4 +1,4 @@
-//! One BERT layer on packed token rows: the dense matmuls through gemm in f32 or through
+//! One BERT layer on packed token rows: the dense matmuls through [`super::f32_matmul`] or
 //! [`super::int8`], everything between them through [`super::kernels`] and
 //! [`super::attention`], all on plain slices in buffers the stack reuses from layer to layer.
 
@@ -47,7 +47,7 @@ pub(crate) fn matrix(values: Vec<f32>, columns: usize) -> Result<Tensor> {
 /// The weights of a linear map, as its matmul reads them.
 #[derive(Debug)]
 enum Projection {
-    /// f32, `[in, out]`.
+    /// f32, packed for [`f32_matmul::matmul_into`].
     F32(F32Weight),
     /// Int8 per output channel, packed for [`int8::matmul_into`].
     Int8(QuantizedWeight),
@@ -61,8 +61,8 @@ struct Dense {
 }
 
 impl Dense {
-    /// Stacks the `[out_i, in]` weights of `modules` along the output; f32 ones are transposed,
-    /// int8 ones quantized per output channel.
+    /// Stacks the `[out_i, in]` weights of `modules` along the output, packed for the f32 tile
+    /// or quantized per output channel for the int8 one.
     fn load(
         get: &WeightSource<'_>,
         modules: &[String],
@@ -80,20 +80,23 @@ impl Dense {
             bias.extend(vector(&get(&format!("{module}.bias"))?, outputs, module)?);
             weights.push(weight);
         }
-        let stacked = Tensor::cat(&weights, 0)?.to_device(&Device::Cpu)?;
+        let stacked = Tensor::cat(&weights, 0)?
+            .to_device(&Device::Cpu)?
+            .contiguous()?;
         let outputs = bias.len();
         let weight = match precision {
             Precision::Int8 if inputs <= int8::MAX_INPUTS => {
-                Projection::Int8(with_values(&stacked.contiguous()?, |rows| {
+                Projection::Int8(with_values(&stacked, |rows| {
                     QuantizedWeight::from_rows(rows, outputs, inputs)
                 })?)
             }
             _ => {
-                let transposed = stacked.t()?.flatten_all()?.to_vec1::<f32>()?;
-                match F32Weight::new(transposed, inputs, outputs) {
+                let packed =
+                    with_values(&stacked, |rows| F32Weight::from_rows(rows, outputs, inputs))?;
+                match packed {
                     Some(weight) => Projection::F32(weight),
                     None => bail!(
-                        "{}: weights do not fill {inputs} × {outputs}",
+                        "{}: weights do not fill {outputs} × {inputs}",
                         modules.join(", ")
                     ),
                 }
@@ -122,7 +125,7 @@ impl Dense {
             bail!("{} values do not split into rows of {inputs}", x.len())
         }
         match &self.weight {
-            Projection::F32(weight) => f32_matmul::matmul_into(x, weight, out),
+            Projection::F32(weight) => f32_matmul::matmul_into(Kernel::detect(), x, weight, out),
             Projection::Int8(weight) => {
                 int8::matmul_into(Kernel::detect(), x, weight, quantized, out)
             }

@@ -2,15 +2,16 @@
 //!
 //! candle's `BertModel` spends over half its CPU time outside the matmuls: a scalar erf-GELU,
 //! a mask broadcast into every attention score, transposes and contiguous copies per head. This
-//! module keeps candle's gemm kernel for the f32 projections and does the rest on row-major
+//! module multiplies the projections with register-tile kernels of its own (f32 FMA and int8)
+//! and does the rest on row-major
 //! slices in buffers reused from layer to layer:
 //! one fused Q|K|V projection, attention per sequence over its real tokens only (sequences are
 //! packed without padding), and fused bias + GELU and residual + layer-norm kernels.
 
 mod attention;
+mod cpu_kernel;
 mod encoder;
-// why: calls the gemm crate's raw-pointer entry point, as candle does.
-#[allow(unsafe_code)]
+// why: the AVX2 + FMA tile kernel is a `#[target_feature]` function, called after the CPU check.
 mod f32_matmul;
 // why: the AVX2 tile kernel is a `#[target_feature]` function, called after the CPU check.
 mod int8;
@@ -29,6 +30,6 @@ mod word_table;
 
 pub use encoder::FastBertForward;
 pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};
-pub use kernel_bench::{matmul_rates, MatmulRate, MatmulReport};
+pub use kernel_bench::{dense_matmul_time, matmul_rates, MatmulRate, MatmulReport};
 pub(crate) use layer::LayerShape;
 pub(crate) use word_table::Q4Rows;

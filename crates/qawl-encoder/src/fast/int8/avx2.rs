@@ -34,7 +34,7 @@ fn run<const R: usize>(
     sums: &mut [[i32; PANEL]],
 ) {
     assert!(words.len() >= R * pairs && panel.len() >= pairs && sums.len() >= R);
-    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!("avx2")`; the
+    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!("avx2")` (and FMA); the
     // assertion above bounds every read of `tile_avx2`.
     unsafe { tile_avx2::<R>(words, pairs, panel, sums) }
 }

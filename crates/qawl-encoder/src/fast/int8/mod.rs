@@ -13,6 +13,8 @@
 use multiversion::multiversion;
 use rayon::prelude::*;
 
+use super::cpu_kernel::rows_per_tile_task;
+pub(crate) use super::cpu_kernel::Kernel;
 use super::kernels::rows_per_task;
 
 /// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
@@ -276,11 +278,8 @@ pub(crate) fn matmul_into(
         out.fill(0.0);
         return;
     }
-    // Whole tiles per task, at least two tasks per thread so both cores stay busy even for one
-    // short sequence, and at most 96 rows so a task's quantized rows stay in L2 (≤ 300 KB at
-    // 1536 inputs) while every weight panel streams past them.
-    let tasks = 2 * rayon::current_num_threads();
-    let block = rows.div_ceil(tasks).div_ceil(TILE_ROWS).clamp(1, 16) * TILE_ROWS;
+    // At most 96 rows per task: their quantized words stay in L2 (≤ 300 KB at 1536 inputs).
+    let block = rows_per_tile_task(rows, TILE_ROWS, 16);
     let pairs = quantized.pairs;
     out.par_chunks_mut(block * outputs)
         .zip(quantized.words.par_chunks(block * pairs))
@@ -354,26 +353,7 @@ fn dequantize_sums(
     }
 }
 
-/// The tile kernel chosen for this CPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kernel {
-    /// `vpmaddwd` on 256-bit vectors.
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    /// Plain integer arithmetic; every CPU.
-    Portable,
-}
-
 impl Kernel {
-    /// The fastest kernel this CPU runs.
-    pub fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return Self::Avx2;
-        }
-        Self::Portable
-    }
-
     /// `sums[r][c] = Σ_q words[r · pairs + q] ⊙ panel[q]` for each row `r` of the tile.
     pub fn tile(self, words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
         match self {

@@ -1,0 +1,37 @@
+//! Which register-tile kernels this CPU runs: AVX2 with FMA where the CPU has them (chosen at
+//! run time, so one binary serves every x86-64), plain Rust everywhere else. The int8 and f32
+//! matmuls add their tiles to [`Kernel`] in their own modules.
+
+/// The tile kernels chosen for this CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// 256-bit vectors: `vpmaddwd` for int8, `vfmadd231ps` for f32.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// Plain arithmetic; every CPU.
+    Portable,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs. Every CPU with AVX2 also has FMA (Haswell, Zen and
+    /// later); both are checked so the f32 tile may use either.
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Self::Avx2;
+        }
+        Self::Portable
+    }
+}
+
+/// Rows per task of a tiled matmul: whole tiles of `tile_rows`, at least two tasks per thread
+/// so both cores stay busy even for one short sequence, and at most `max_tiles` tiles so a
+/// task's input rows stay in L2 while every weight panel streams past them.
+pub(crate) fn rows_per_tile_task(rows: usize, tile_rows: usize, max_tiles: usize) -> usize {
+    let tasks = 2 * rayon::current_num_threads();
+    rows.div_ceil(tasks)
+        .div_ceil(tile_rows)
+        .clamp(1, max_tiles.max(1))
+        * tile_rows
+}
