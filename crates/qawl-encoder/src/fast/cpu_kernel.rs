@@ -35,3 +35,9 @@ pub(crate) fn rows_per_tile_task(rows: usize, tile_rows: usize, max_tiles: usize
         .clamp(1, max_tiles.max(1))
         * tile_rows
 }
+
+/// One 64-byte cache line of a packed weight panel, aligned so that neither of the tile's two
+/// 32-byte loads per step straddles two lines.
+#[repr(C, align(64))]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CacheLine<T>(pub T);

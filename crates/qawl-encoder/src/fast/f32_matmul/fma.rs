@@ -2,10 +2,10 @@
 
 use std::arch::x86_64::{__m256, _mm256_fmadd_ps, _mm256_set1_ps, _mm256_setzero_ps};
 
-use super::{Lanes, TILE_ROWS};
+use super::{Lanes, Sums, TILE_ROWS};
 
 /// Dispatches on the tile height so each has its accumulators in registers.
-pub(super) fn tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]) {
+pub(super) fn tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
     match sums.len() {
         6 => run::<6>(x, inputs, panel, sums),
         5 => run::<5>(x, inputs, panel, sums),
@@ -19,7 +19,7 @@ pub(super) fn tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]
 }
 
 #[allow(unsafe_code)]
-fn run<const R: usize>(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]) {
+fn run<const R: usize>(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
     assert!(x.len() >= R * inputs && panel.len() >= inputs && sums.len() >= R);
     // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!` found AVX2 and
     // FMA; the assertion above bounds every read of `tile_fma`.
@@ -29,10 +29,10 @@ fn run<const R: usize>(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [La
 /// Row `r` of the tile is `x[r · inputs..(r + 1) · inputs]`.
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2,fma")]
-fn tile_fma<const R: usize>(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]) {
+fn tile_fma<const R: usize>(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
     let mut acc = [[_mm256_setzero_ps(); 2]; R];
     let step = |acc: &mut [[__m256; 2]; R], k: usize, lanes: &Lanes| {
-        let [low, high]: [__m256; 2] = bytemuck::cast(*lanes);
+        let [low, high]: [__m256; 2] = bytemuck::cast(lanes.0);
         for (r, acc) in acc.iter_mut().enumerate() {
             // SAFETY: `r · inputs + k < R · inputs ≤ x.len()` (checked by `run`).
             let a = _mm256_set1_ps(unsafe { *x.get_unchecked(r * inputs + k) });

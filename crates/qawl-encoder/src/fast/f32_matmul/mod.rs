@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::cpu_kernel::{rows_per_tile_task, Kernel};
+use super::cpu_kernel::{rows_per_tile_task, CacheLine, Kernel};
 
 /// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
 const PANEL: usize = 16;
@@ -18,7 +18,9 @@ const PANEL: usize = 16;
 const TILE_ROWS: usize = 6;
 
 /// One input of one panel: its weights for the panel's 16 channels.
-type Lanes = [f32; PANEL];
+type Lanes = CacheLine<[f32; PANEL]>;
+/// One row of a tile's sums.
+type Sums = [f32; PANEL];
 
 /// A `[inputs, outputs]` linear map in f32, packed for [`matmul_into`].
 #[derive(Debug, Clone)]
@@ -36,11 +38,11 @@ impl F32Weight {
         if weight.len() != outputs * inputs {
             return None;
         }
-        let mut panels = vec![[0f32; PANEL]; outputs.div_ceil(PANEL) * inputs];
+        let mut panels = vec![CacheLine([0f32; PANEL]); outputs.div_ceil(PANEL) * inputs];
         for (channel, row) in weight.chunks_exact(inputs.max(1)).enumerate().take(outputs) {
             let (panel, lane) = (channel / PANEL, channel % PANEL);
             for (input, &value) in row.iter().enumerate() {
-                panels[panel * inputs + input][lane] = value;
+                panels[panel * inputs + input].0[lane] = value;
             }
         }
         Some(Self {
@@ -93,7 +95,7 @@ fn multiply_block(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &mut [f32]
 impl Kernel {
     /// `sums[r][c] = Σ_k x[r · inputs + k] · panel[k][c]` for each row `r` of the tile, one
     /// FMA at a time in input order.
-    pub fn f32_tile(self, x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]) {
+    pub fn f32_tile(self, x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => fma::tile(x, inputs, panel, sums),
@@ -104,11 +106,11 @@ impl Kernel {
 
 /// The reference tile: the same FMAs in the same order, one value at a time (`mul_add` is one
 /// instruction where the CPU has FMA, a correctly rounded library call elsewhere).
-fn portable_tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Lanes]) {
+fn portable_tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
     for (sums, row) in sums.iter_mut().zip(x.chunks_exact(inputs)) {
         let mut acc = [0f32; PANEL];
         for (&value, lanes) in row.iter().zip(panel) {
-            for (acc, &weight) in acc.iter_mut().zip(lanes) {
+            for (acc, &weight) in acc.iter_mut().zip(&lanes.0) {
                 *acc = value.mul_add(weight, *acc);
             }
         }

@@ -50,7 +50,7 @@ fn tile_avx2<const R: usize>(
 ) {
     let mut acc = [[_mm256_setzero_si256(); 2]; R];
     let step = |acc: &mut [[__m256i; 2]; R], q: usize, lanes: &PairLanes| {
-        let [low, high]: [__m256i; 2] = bytemuck::cast(*lanes);
+        let [low, high]: [__m256i; 2] = bytemuck::cast(lanes.0);
         for (r, acc) in acc.iter_mut().enumerate() {
             // SAFETY: `r · pairs + q < R · pairs ≤ words.len()` (checked by `run`).
             let word = unsafe { *words.get_unchecked(r * pairs + q) };

@@ -13,8 +13,8 @@
 use multiversion::multiversion;
 use rayon::prelude::*;
 
-use super::cpu_kernel::rows_per_tile_task;
 pub(crate) use super::cpu_kernel::Kernel;
+use super::cpu_kernel::{rows_per_tile_task, CacheLine};
 use super::kernels::rows_per_task;
 
 /// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
@@ -30,7 +30,7 @@ const ACTIVATION_LEVELS: f32 = 2047.0;
 pub(crate) const MAX_INPUTS: usize = 8192;
 
 /// One input pair of one panel: for each of the 16 channels, its weights for inputs `2q, 2q+1`.
-type PairLanes = [i16; PANEL * 2];
+type PairLanes = CacheLine<[i16; PANEL * 2]>;
 
 /// A `[inputs, outputs]` linear map in int8, packed for [`matmul`].
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl QuantizedWeight {
         debug_assert_eq!(weight.len(), outputs * inputs);
         let pairs = inputs.div_ceil(2);
         let panel_count = outputs.div_ceil(PANEL);
-        let mut panels = vec![[0i16; PANEL * 2]; panel_count * pairs];
+        let mut panels = vec![CacheLine([0i16; PANEL * 2]); panel_count * pairs];
         let mut scales = vec![0f32; outputs];
         let mut sums = vec![0f32; outputs];
         for (channel, row) in weight.chunks_exact(inputs.max(1)).enumerate().take(outputs) {
@@ -63,7 +63,7 @@ impl QuantizedWeight {
             for (input, value) in quantized.into_iter().enumerate() {
                 let pair = &mut panels[panel * pairs + input / 2];
                 // Lanes follow the AVX2 layout: i32 lane `c` holds channel c's (2q, 2q+1) pair.
-                pair[lane * 2 + input % 2] = value;
+                pair.0[lane * 2 + input % 2] = value;
             }
         }
         Self {
@@ -380,7 +380,7 @@ fn portable_tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[
         let words = words.iter().skip(row * pairs).take(pairs);
         for (&word, lanes) in words.zip(panel) {
             let (low, high) = (word as i16 as i32, (word >> 16) as i16 as i32);
-            for (sum, weights) in sums.iter_mut().zip(lanes.chunks_exact(2)) {
+            for (sum, weights) in sums.iter_mut().zip(lanes.0.chunks_exact(2)) {
                 *sum += low * weights[0] as i32 + high * weights[1] as i32;
             }
         }
