@@ -41,3 +41,25 @@ pub(crate) fn rows_per_tile_task(rows: usize, tile_rows: usize, max_tiles: usize
 #[repr(C, align(64))]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct CacheLine<T>(pub T);
+
+/// `$run::<R>(args)` for the tile height `R = $rows`, 1 to 6 (the tiles' [`TILE_ROWS`]), so
+/// that each height keeps its accumulators in registers; other heights do nothing.
+macro_rules! for_tile_height {
+    ($rows:expr, $run:ident($($arg:expr),* $(,)?)) => {
+        match $rows {
+            6 => $run::<6>($($arg),*),
+            5 => $run::<5>($($arg),*),
+            4 => $run::<4>($($arg),*),
+            3 => $run::<3>($($arg),*),
+            2 => $run::<2>($($arg),*),
+            1 => $run::<1>($($arg),*),
+            _ => {}
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use for_tile_height;
+
+/// Rows per register tile, for both matmuls: 6 × 2 accumulators + 2 weight vectors + 1
+/// broadcast fit the 16 ymm registers.
+pub(crate) const TILE_ROWS: usize = 6;

@@ -2,20 +2,12 @@
 
 use std::arch::x86_64::{__m256, _mm256_fmadd_ps, _mm256_set1_ps, _mm256_setzero_ps};
 
-use super::{Lanes, Sums, TILE_ROWS};
+use super::{Lanes, Sums};
+use crate::fast::cpu_kernel::for_tile_height;
 
 /// Dispatches on the tile height so each has its accumulators in registers.
 pub(super) fn tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
-    match sums.len() {
-        6 => run::<6>(x, inputs, panel, sums),
-        5 => run::<5>(x, inputs, panel, sums),
-        4 => run::<4>(x, inputs, panel, sums),
-        3 => run::<3>(x, inputs, panel, sums),
-        2 => run::<2>(x, inputs, panel, sums),
-        1 => run::<1>(x, inputs, panel, sums),
-        _ => {}
-    }
-    const _: () = assert!(TILE_ROWS == 6);
+    for_tile_height!(sums.len(), run(x, inputs, panel, sums));
 }
 
 #[allow(unsafe_code)]

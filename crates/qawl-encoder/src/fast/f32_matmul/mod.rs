@@ -9,13 +9,10 @@
 
 use rayon::prelude::*;
 
-use super::cpu_kernel::{rows_per_tile_task, CacheLine, Kernel};
+use super::cpu_kernel::{rows_per_tile_task, CacheLine, Kernel, TILE_ROWS};
 
 /// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
 const PANEL: usize = 16;
-/// Rows per register tile: 6 × 2 accumulators + 2 weight vectors + 1 broadcast fit the 16 ymm
-/// registers.
-const TILE_ROWS: usize = 6;
 
 /// One input of one panel: its weights for the panel's 16 channels.
 type Lanes = CacheLine<[f32; PANEL]>;

@@ -9,21 +9,12 @@ use std::arch::x86_64::{
 
 use super::{
     activation_scale, finish_range, pack_levels, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL,
-    TILE_ROWS,
 };
+use crate::fast::cpu_kernel::for_tile_height;
 
 /// Dispatches on the tile height so each has its accumulators in registers.
 pub(super) fn tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
-    match sums.len() {
-        6 => run::<6>(words, pairs, panel, sums),
-        5 => run::<5>(words, pairs, panel, sums),
-        4 => run::<4>(words, pairs, panel, sums),
-        3 => run::<3>(words, pairs, panel, sums),
-        2 => run::<2>(words, pairs, panel, sums),
-        1 => run::<1>(words, pairs, panel, sums),
-        _ => {}
-    }
-    const _: () = assert!(TILE_ROWS == 6);
+    for_tile_height!(sums.len(), run(words, pairs, panel, sums));
 }
 
 #[allow(unsafe_code)]
@@ -34,8 +25,8 @@ fn run<const R: usize>(
     sums: &mut [[i32; PANEL]],
 ) {
     assert!(words.len() >= R * pairs && panel.len() >= pairs && sums.len() >= R);
-    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!("avx2")` (and FMA); the
-    // assertion above bounds every read of `tile_avx2`.
+    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!` found AVX2 (and
+    // FMA); the assertion above bounds every read of `tile_avx2`.
     unsafe { tile_avx2::<R>(words, pairs, panel, sums) }
 }
 

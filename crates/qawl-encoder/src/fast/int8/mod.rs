@@ -14,14 +14,11 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 pub(crate) use super::cpu_kernel::Kernel;
-use super::cpu_kernel::{rows_per_tile_task, CacheLine};
+use super::cpu_kernel::{rows_per_tile_task, CacheLine, TILE_ROWS};
 use super::kernels::rows_per_task;
 
 /// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
 const PANEL: usize = 16;
-/// Rows per register tile: 6 × 2 accumulators + 2 weight vectors + 1 broadcast fit the 16 ymm
-/// registers.
-const TILE_ROWS: usize = 6;
 /// Largest quantized weight; symmetric, so −127..=127 (int8).
 const WEIGHT_LEVELS: f32 = 127.0;
 /// Largest quantized activation: 12 bits, −2047..=2047.
