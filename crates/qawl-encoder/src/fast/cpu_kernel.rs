@@ -63,3 +63,30 @@ pub(crate) use for_tile_height;
 /// Rows per register tile, for both matmuls: 6 × 2 accumulators + 2 weight vectors + 1
 /// broadcast fit the 16 ymm registers.
 pub(crate) const TILE_ROWS: usize = 6;
+
+/// Writes the first `out.len()` (at most `N`) of `values` into `out`: a fixed-size store for a
+/// full panel, so the tiles' epilogues make no `memcpy` call per row.
+#[inline(always)]
+pub(crate) fn store_prefix<const N: usize>(out: &mut [f32], values: &[f32; N]) {
+    match <&mut [f32; N]>::try_from(&mut *out) {
+        Ok(full) => *full = *values,
+        Err(_) => {
+            let width = out.len();
+            out.copy_from_slice(&values[..width]);
+        }
+    }
+}
+
+/// `values` padded with zeros to `N` (a plain copy when it already has `N`).
+#[inline(always)]
+pub(crate) fn padded<const N: usize>(values: &[f32]) -> [f32; N] {
+    match <&[f32; N]>::try_from(values) {
+        Ok(full) => *full,
+        Err(_) => {
+            let mut padded = [0f32; N];
+            let width = values.len().min(N);
+            padded[..width].copy_from_slice(&values[..width]);
+            padded
+        }
+    }
+}

@@ -16,8 +16,6 @@ const PANEL: usize = 16;
 
 /// One input of one panel: its weights for the panel's 16 channels.
 type Lanes = CacheLine<[f32; PANEL]>;
-/// One row of a tile's sums.
-type Sums = [f32; PANEL];
 
 /// A `[inputs, outputs]` linear map in f32, packed for [`matmul_into`].
 #[derive(Debug, Clone)]
@@ -76,42 +74,55 @@ fn multiply_block(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &mut [f32]
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     for (panel_index, panel) in weight.panels.chunks_exact(inputs).enumerate() {
         let first = panel_index * PANEL;
-        let width = PANEL.min(outputs - first);
-        for (tile, x) in x.chunks(TILE_ROWS * inputs).enumerate() {
-            let mut sums = [[0f32; PANEL]; TILE_ROWS];
-            let tile_rows = x.len() / inputs;
-            kernel.f32_tile(x, inputs, panel, &mut sums[..tile_rows]);
-            for (row, sums) in sums[..tile_rows].iter().enumerate() {
-                let at = (tile * TILE_ROWS + row) * outputs + first;
-                out[at..at + width].copy_from_slice(&sums[..width]);
-            }
-        }
+        let columns = Columns {
+            first,
+            width: PANEL.min(outputs - first),
+            outputs,
+        };
+        kernel.f32_panel(x, inputs, panel, columns, out);
     }
+}
+
+/// Where a panel's sums go: columns `first..first + width` of rows `outputs` wide.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Columns {
+    first: usize,
+    width: usize,
+    outputs: usize,
 }
 
 impl Kernel {
-    /// `sums[r][c] = Σ_k x[r · inputs + k] · panel[k][c]` for each row `r` of the tile, one
-    /// FMA at a time in input order.
-    pub fn f32_tile(self, x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
+    /// `out[r · outputs + first + c] = Σ_k x[r · inputs + k] · panel[k][c]` for every row `r`
+    /// of `x` and column `c < width`, one FMA at a time in input order.
+    pub fn f32_panel(
+        self,
+        x: &[f32],
+        inputs: usize,
+        panel: &[Lanes],
+        columns: Columns,
+        out: &mut [f32],
+    ) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => fma::tile(x, inputs, panel, sums),
-            Self::Portable => portable_tile(x, inputs, panel, sums),
+            Self::Avx2 => fma::multiply_panel(x, inputs, panel, columns, out),
+            Self::Portable => portable_panel(x, inputs, panel, columns, out),
         }
     }
 }
 
-/// The reference tile: the same FMAs in the same order, one value at a time (`mul_add` is one
-/// instruction where the CPU has FMA, a correctly rounded library call elsewhere).
-fn portable_tile(x: &[f32], inputs: usize, panel: &[Lanes], sums: &mut [Sums]) {
-    for (sums, row) in sums.iter_mut().zip(x.chunks_exact(inputs)) {
+/// The reference panel product: the same FMAs in the same order, one value at a time
+/// (`mul_add` is one instruction where the CPU has FMA, a correctly rounded library call
+/// elsewhere).
+fn portable_panel(x: &[f32], inputs: usize, panel: &[Lanes], columns: Columns, out: &mut [f32]) {
+    for (r, row) in x.chunks_exact(inputs).enumerate() {
         let mut acc = [0f32; PANEL];
         for (&value, lanes) in row.iter().zip(panel) {
             for (acc, &weight) in acc.iter_mut().zip(&lanes.0) {
                 *acc = value.mul_add(weight, *acc);
             }
         }
-        *sums = acc;
+        let at = r * columns.outputs + columns.first;
+        out[at..at + columns.width].copy_from_slice(&acc[..columns.width]);
     }
 }
 

@@ -1,49 +1,97 @@
-//! The AVX2 kernels: the `vpmaddwd` tile on 256-bit vectors with its accumulators in registers,
-//! and the activation quantizer, eight values at a time.
+//! The AVX2 kernels: the `vpmaddwd` tile on 256-bit vectors with its accumulators in registers
+//! (turned back into f32 there too), and the activation quantizer, eight values at a time.
 
 use std::arch::x86_64::{
-    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_cvtps_epi32, _mm256_madd_epi16,
-    _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps, _mm256_packs_epi32, _mm256_permute4x64_epi64,
-    _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_ps, _mm256_setzero_si256, _mm256_sub_ps,
+    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_cvtepi32_ps, _mm256_cvtps_epi32,
+    _mm256_madd_epi16, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps, _mm256_packs_epi32,
+    _mm256_permute4x64_epi64, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_ps,
+    _mm256_setzero_si256, _mm256_sub_ps,
 };
 
 use super::{
-    activation_scale, finish_range, pack_levels, PairLanes, RowScale, ACTIVATION_LEVELS, PANEL,
+    activation_scale, finish_range, pack_levels, PairLanes, PanelColumns, RowScale,
+    ACTIVATION_LEVELS, PANEL,
 };
-use crate::fast::cpu_kernel::for_tile_height;
+use crate::fast::cpu_kernel::{for_tile_height, padded, store_prefix, TILE_ROWS};
 
-/// Dispatches on the tile height so each has its accumulators in registers.
-pub(super) fn tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
-    for_tile_height!(sums.len(), run(words, pairs, panel, sums));
-}
-
+/// [`super::Kernel::multiply_panel`] with each tile's sums turned back into f32 in registers,
+/// one call per panel.
 #[allow(unsafe_code)]
-fn run<const R: usize>(
+pub(super) fn multiply_panel(
     words: &[i32],
+    steps: &[RowScale],
     pairs: usize,
-    panel: &[PairLanes],
-    sums: &mut [[i32; PANEL]],
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
 ) {
-    assert!(words.len() >= R * pairs && panel.len() >= pairs && sums.len() >= R);
-    // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!` found AVX2 (and
-    // FMA); the assertion above bounds every read of `tile_avx2`.
-    unsafe { tile_avx2::<R>(words, pairs, panel, sums) }
+    // SAFETY: only reached through `Kernel::Avx2`, chosen after the feature check.
+    unsafe { multiply_panel_avx2(words, steps, pairs, columns, out) }
 }
 
-/// Row `r` of the tile is `words[r · pairs..(r + 1) · pairs]`.
-#[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
-fn tile_avx2<const R: usize>(
+fn multiply_panel_avx2(
+    words: &[i32],
+    steps: &[RowScale],
+    pairs: usize,
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
+) {
+    let tiles = words.chunks(TILE_ROWS * pairs).zip(steps.chunks(TILE_ROWS));
+    for (tile, (words, steps)) in tiles.enumerate() {
+        let out = &mut out[tile * TILE_ROWS * columns.outputs..];
+        for_tile_height!(steps.len(), tile_rows(words, pairs, steps, columns, out));
+    }
+}
+
+/// One tile of `R` rows: sums, then `out[r · outputs + first + c] = sums[r][c] · (step_r ·
+/// scale_c) + center_r · weight_sum_c`, the same operations as [`super::dequantize_sums`].
+#[inline]
+#[target_feature(enable = "avx2")]
+fn tile_rows<const R: usize>(
+    words: &[i32],
+    pairs: usize,
+    steps: &[RowScale],
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
+) {
+    let acc = tile_sums::<R>(words, pairs, columns.panel);
+    let width = columns.scales.len();
+    let scales: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.scales));
+    let weight_sums: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.weight_sums));
+    // Rows by a constant range, so `acc` is indexed statically.
+    #[allow(clippy::needless_range_loop)]
+    for r in 0..R {
+        let row = steps[r];
+        let (step, center) = (_mm256_set1_ps(row.step), _mm256_set1_ps(row.center));
+        let value = |half: usize| {
+            let sums = _mm256_cvtepi32_ps(acc[r][half]);
+            let scaled = _mm256_mul_ps(sums, _mm256_mul_ps(step, scales[half]));
+            _mm256_add_ps(scaled, _mm256_mul_ps(center, weight_sums[half]))
+        };
+        let values: [f32; PANEL] = bytemuck::cast([value(0), value(1)]);
+        let at = r * columns.outputs + columns.first;
+        store_prefix(&mut out[at..at + width], &values);
+    }
+}
+
+/// The i32 sums of one tile, eight channels per vector; row `r` of the tile is
+/// `words[r · pairs..(r + 1) · pairs]`.
+// Not inlined: on its own, the loop keeps all twelve accumulators and four weight vectors in
+// registers; inlined into the panel loop, it spilled some of them to the stack every step.
+#[allow(unsafe_code)]
+#[inline(never)]
+#[target_feature(enable = "avx2")]
+fn tile_sums<const R: usize>(
     words: &[i32],
     pairs: usize,
     panel: &[PairLanes],
-    sums: &mut [[i32; PANEL]],
-) {
+) -> [[__m256i; 2]; R] {
+    assert!(words.len() >= R * pairs && panel.len() >= pairs);
     let mut acc = [[_mm256_setzero_si256(); 2]; R];
     let step = |acc: &mut [[__m256i; 2]; R], q: usize, lanes: &PairLanes| {
         let [low, high]: [__m256i; 2] = bytemuck::cast(lanes.0);
         for (r, acc) in acc.iter_mut().enumerate() {
-            // SAFETY: `r · pairs + q < R · pairs ≤ words.len()` (checked by `run`).
+            // SAFETY: `r · pairs + q < R · pairs ≤ words.len()` (asserted above).
             let word = unsafe { *words.get_unchecked(r * pairs + q) };
             let a = _mm256_set1_epi32(word);
             acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(a, low));
@@ -59,9 +107,7 @@ fn tile_avx2<const R: usize>(
     if let [last] = rest {
         step(&mut acc, pairs - 1, last);
     }
-    for (sums, acc) in sums.iter_mut().zip(acc) {
-        *sums = bytemuck::cast(acc);
-    }
+    acc
 }
 
 /// [`super::quantize_activations`] on 256-bit vectors: the same scale and the same words.

@@ -10,7 +10,6 @@
 //! packed once into panels of 16 output channels, interleaved by input pairs, so the inner loop
 //! is two loads, one broadcast per row and two `vpmaddwd` + `vpaddd` per row of the tile.
 
-use multiversion::multiversion;
 use rayon::prelude::*;
 
 pub(crate) use super::cpu_kernel::Kernel;
@@ -287,7 +286,6 @@ pub(crate) fn matmul_into(
 }
 
 /// One task's rows: every panel, tile by tile.
-#[multiversion(targets("x86_64+avx2+fma"))]
 fn multiply_block(
     kernel: Kernel,
     words: &[i32],
@@ -300,32 +298,57 @@ fn multiply_block(
     for (panel_index, panel) in weight.panels.chunks_exact(pairs.max(1)).enumerate() {
         let first = panel_index * PANEL;
         let width = PANEL.min(outputs - first);
-        let scales = &weight.scales[first..first + width];
-        let sums_of_weights = &weight.sums[first..first + width];
-        for (tile, (words, steps)) in words
-            .chunks(TILE_ROWS * pairs)
-            .zip(steps.chunks(TILE_ROWS))
-            .enumerate()
-        {
-            let mut sums = [[0i32; PANEL]; TILE_ROWS];
-            kernel.tile(words, pairs, panel, &mut sums[..steps.len()]);
-            for (row, (sums, step)) in sums.iter().zip(steps).enumerate() {
-                let at = (tile * TILE_ROWS + row) * outputs + first;
-                dequantize_sums(
-                    &mut out[at..at + width],
-                    sums,
-                    *step,
-                    scales,
-                    sums_of_weights,
-                );
-            }
+        let columns = PanelColumns {
+            panel,
+            scales: &weight.scales[first..first + width],
+            weight_sums: &weight.sums[first..first + width],
+            first,
+            outputs,
+        };
+        kernel.multiply_panel(words, steps, pairs, &columns, out);
+    }
+}
+
+/// One packed panel and what maps its i32 sums back to f32 columns `first..first + width` of
+/// rows `outputs` wide.
+pub(super) struct PanelColumns<'a> {
+    panel: &'a [PairLanes],
+    /// Per column: the weights' quantization step.
+    scales: &'a [f32],
+    /// Per column: the sum of its dequantized weights.
+    weight_sums: &'a [f32],
+    first: usize,
+    outputs: usize,
+}
+
+/// The reference panel product: [`portable_tile`] tile by tile, then [`dequantize_sums`].
+fn portable_panel(
+    words: &[i32],
+    steps: &[RowScale],
+    pairs: usize,
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
+) {
+    let width = columns.scales.len();
+    let tiles = words.chunks(TILE_ROWS * pairs).zip(steps.chunks(TILE_ROWS));
+    for (tile, (words, steps)) in tiles.enumerate() {
+        let mut sums = [[0i32; PANEL]; TILE_ROWS];
+        portable_tile(words, pairs, columns.panel, &mut sums[..steps.len()]);
+        for (row, (sums, step)) in sums.iter().zip(steps).enumerate() {
+            let at = (tile * TILE_ROWS + row) * columns.outputs + columns.first;
+            dequantize_sums(
+                &mut out[at..at + width],
+                sums,
+                *step,
+                columns.scales,
+                columns.weight_sums,
+            );
         }
     }
 }
 
-/// `out[c] = sums[c] · step · scales[c] + center · weight_sums[c]`: a tile row's i32 sums back
-/// to f32. Full panels take fixed-size arrays, so the loop compiles to vector code.
-#[inline(always)]
+/// `out[c] = sums[c] · (step · scales[c]) + center · weight_sums[c]`: a tile row's i32 sums
+/// back to f32 (the AVX2 epilogue does the same operations, eight columns at a time).
 fn dequantize_sums(
     out: &mut [f32],
     sums: &[i32; PANEL],
@@ -333,17 +356,6 @@ fn dequantize_sums(
     scales: &[f32],
     weight_sums: &[f32],
 ) {
-    let full = (
-        <&mut [f32; PANEL]>::try_from(&mut *out),
-        <&[f32; PANEL]>::try_from(scales),
-        <&[f32; PANEL]>::try_from(weight_sums),
-    );
-    if let (Ok(out), Ok(scales), Ok(weight_sums)) = full {
-        for c in 0..PANEL {
-            out[c] = sums[c] as f32 * (row.step * scales[c]) + row.center * weight_sums[c];
-        }
-        return;
-    }
     let columns = out.iter_mut().zip(sums).zip(scales.iter().zip(weight_sums));
     for ((o, &sum), (&scale, &weights)) in columns {
         *o = sum as f32 * (row.step * scale) + row.center * weights;
@@ -351,12 +363,20 @@ fn dequantize_sums(
 }
 
 impl Kernel {
-    /// `sums[r][c] = Σ_q words[r · pairs + q] ⊙ panel[q]` for each row `r` of the tile.
-    pub fn tile(self, words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
+    /// `out[r][first + c] = Σ_q words[r · pairs + q] ⊙ panel[q][c]`, dequantized, for every row
+    /// `r` of `words` (one [`RowScale`] each in `steps`) and every column of the panel.
+    pub(super) fn multiply_panel(
+        self,
+        words: &[i32],
+        steps: &[RowScale],
+        pairs: usize,
+        columns: &PanelColumns<'_>,
+        out: &mut [f32],
+    ) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => avx2::tile(words, pairs, panel, sums),
-            Self::Portable => portable_tile(words, pairs, panel, sums),
+            Self::Avx2 => avx2::multiply_panel(words, steps, pairs, columns, out),
+            Self::Portable => portable_panel(words, steps, pairs, columns, out),
         }
     }
 
