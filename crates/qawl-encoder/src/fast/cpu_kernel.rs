@@ -44,6 +44,8 @@ pub(crate) struct CacheLine<T>(pub T);
 
 /// `$run::<R>(args)` for the tile height `R = $rows`, 1 to 6 (the tiles' [`TILE_ROWS`]), so
 /// that each height keeps its accumulators in registers; other heights do nothing.
+// Only the x86-64 tiles dispatch on the height; elsewhere the portable tiles loop over rows.
+#[cfg(target_arch = "x86_64")]
 macro_rules! for_tile_height {
     ($rows:expr, $run:ident($($arg:expr),* $(,)?)) => {
         match $rows {
@@ -66,6 +68,7 @@ pub(crate) const TILE_ROWS: usize = 6;
 
 /// Writes the first `out.len()` (at most `N`) of `values` into `out`: a fixed-size store for a
 /// full panel, so the tiles' epilogues make no `memcpy` call per row.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn store_prefix<const N: usize>(out: &mut [f32], values: &[f32; N]) {
     match <&mut [f32; N]>::try_from(&mut *out) {
@@ -78,6 +81,7 @@ pub(crate) fn store_prefix<const N: usize>(out: &mut [f32], values: &[f32; N]) {
 }
 
 /// `values` padded with zeros to `N` (a plain copy when it already has `N`).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn padded<const N: usize>(values: &[f32]) -> [f32; N] {
     match <&[f32; N]>::try_from(values) {
