@@ -49,8 +49,12 @@ fn product(x: &[Vec<f64>], weight: &[Vec<f64>]) -> Vec<f64> {
         .collect()
 }
 
-const SHAPES: [(usize, usize, usize); 7] = [
+const SHAPES: [(usize, usize, usize); 9] = [
     (1, 1, 1),
+    // Full six-row tiles over one pair and over an odd number of pairs (the hand-scheduled
+    // tile's loop runs two pairs per iteration, then the odd one).
+    (6, 1, 3),
+    (12, 9, 16),
     (7, 7, 15),
     (13, 383, 17),
     (6, 384, 16),

@@ -8,6 +8,7 @@ use std::arch::x86_64::{
     _mm256_setzero_si256, _mm256_sub_ps,
 };
 
+use super::six_row_tile::six_row_sums;
 use super::{
     activation_scale, finish_range, pack_levels, PairLanes, PanelColumns, RowScale,
     ACTIVATION_LEVELS, PANEL,
@@ -54,7 +55,12 @@ fn tile_rows<const R: usize>(
     columns: &PanelColumns<'_>,
     out: &mut [f32],
 ) {
-    let acc = tile_sums::<R>(words, pairs, columns.panel);
+    let acc: [[__m256i; 2]; R] = if R == TILE_ROWS {
+        let six = six_row_sums(words, pairs, columns.panel);
+        std::array::from_fn(|r| six[r])
+    } else {
+        tile_sums::<R>(words, pairs, columns.panel)
+    };
     let width = columns.scales.len();
     let scales: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.scales));
     let weight_sums: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.weight_sums));
@@ -75,9 +81,9 @@ fn tile_rows<const R: usize>(
 }
 
 /// The i32 sums of one tile, eight channels per vector; row `r` of the tile is
-/// `words[r · pairs..(r + 1) · pairs]`.
-// Not inlined: on its own, the loop keeps all twelve accumulators and four weight vectors in
-// registers; inlined into the panel loop, it spilled some of them to the stack every step.
+/// `words[r · pairs..(r + 1) · pairs]`. Full tiles take [`six_row_sums`] (the same sums,
+/// scheduled by hand); this one serves the last, shorter tile of a block.
+// Not inlined: inlined into the panel loop, it spilled accumulators to the stack every step.
 #[allow(unsafe_code)]
 #[inline(never)]
 #[target_feature(enable = "avx2")]

@@ -406,3 +406,5 @@ fn portable_tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod six_row_tile;
