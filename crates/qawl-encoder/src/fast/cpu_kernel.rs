@@ -2,6 +2,8 @@
 //! run time, so one binary serves every x86-64), plain Rust everywhere else. The int8 and f32
 //! matmuls add their tiles to [`Kernel`] in their own modules.
 
+use std::ops::Range;
+
 /// The tile kernels chosen for this CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kernel {
@@ -25,15 +27,62 @@ impl Kernel {
     }
 }
 
-/// Rows per task of a tiled matmul: whole tiles of `tile_rows`, at least two tasks per thread
-/// so both cores stay busy even for one short sequence, and at most `max_tiles` tiles so a
-/// task's input rows stay in L2 while every weight panel streams past them.
-pub(crate) fn rows_per_tile_task(rows: usize, tile_rows: usize, max_tiles: usize) -> usize {
-    let tasks = 2 * rayon::current_num_threads();
-    rows.div_ceil(tasks)
-        .div_ceil(tile_rows)
-        .clamp(1, max_tiles.max(1))
-        * tile_rows
+/// The row ranges of a tiled matmul's tasks, in order, covering `0..rows`: whole tiles of
+/// `tile_rows` (only the last range may end mid-tile), at most `max_tiles` tiles each so a
+/// task's input rows stay in L2 while every weight panel streams past them, at least two tasks
+/// per thread so both cores stay busy even for one short sequence, and a task count that is a
+/// multiple of the thread count with tile counts that differ by at most one, so no core is left
+/// with an extra task at the end (with equal blocks and a short last one, 496 rows on two
+/// threads left one core 16 % more rows than the other).
+pub(crate) fn tile_tasks(rows: usize, tile_rows: usize, max_tiles: usize) -> Vec<Range<usize>> {
+    let threads = rayon::current_num_threads().max(1);
+    let tile_rows = tile_rows.max(1);
+    let tiles = rows.div_ceil(tile_rows);
+    let tasks = tiles
+        .div_ceil(max_tiles.max(1))
+        .max(2 * threads)
+        .next_multiple_of(threads)
+        .min(tiles);
+    (0..tasks)
+        .map(|task| {
+            let start = task * tiles / tasks * tile_rows;
+            let end = ((task + 1) * tiles / tasks * tile_rows).min(rows);
+            start..end
+        })
+        .collect()
+}
+
+/// `values` (rows `width` wide) cut into the rows of each range of `tasks`, which must cover
+/// its rows in order (as [`tile_tasks`] gives them).
+pub(crate) fn split_rows_mut<'a, T>(
+    mut values: &'a mut [T],
+    width: usize,
+    tasks: &[Range<usize>],
+) -> Vec<&'a mut [T]> {
+    tasks
+        .iter()
+        .map(|rows| {
+            let (task, rest) = std::mem::take(&mut values).split_at_mut(rows.len() * width);
+            values = rest;
+            task
+        })
+        .collect()
+}
+
+/// [`split_rows_mut`] for shared slices.
+pub(crate) fn split_rows<'a, T>(
+    mut values: &'a [T],
+    width: usize,
+    tasks: &[Range<usize>],
+) -> Vec<&'a [T]> {
+    tasks
+        .iter()
+        .map(|rows| {
+            let (task, rest) = values.split_at(rows.len() * width);
+            values = rest;
+            task
+        })
+        .collect()
 }
 
 /// One 64-byte cache line of a packed weight panel, aligned so that neither of the tile's two
@@ -92,5 +141,59 @@ pub(crate) fn padded<const N: usize>(values: &[f32]) -> [f32; N] {
             padded[..width].copy_from_slice(&values[..width]);
             padded
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_tasks_cover_the_rows_in_whole_tiles_and_even_shares() {
+        let threads = rayon::current_num_threads();
+        for rows in [1, 5, 6, 7, 62, 431, 496, 1372, 1984, 10_000] {
+            for max_tiles in [1, 8, 16] {
+                let tasks = tile_tasks(rows, 6, max_tiles);
+                let case = format!("{rows} rows, at most {max_tiles} tiles: {tasks:?}");
+                assert_eq!(tasks.first().map(|t| t.start), Some(0), "{case}");
+                assert_eq!(tasks.last().map(|t| t.end), Some(rows), "{case}");
+                assert!(tasks.windows(2).all(|w| w[0].end == w[1].start), "{case}");
+                assert!(tasks.iter().all(|t| t.start.is_multiple_of(6)), "{case}");
+                let tiles: Vec<usize> = tasks.iter().map(|t| t.len().div_ceil(6)).collect();
+                let (fewest, most) = (tiles.iter().min(), tiles.iter().max());
+                assert!(most.zip(fewest).is_some_and(|(m, f)| m - f <= 1), "{case}");
+                assert!(
+                    tiles.iter().all(|&t| (1..=max_tiles).contains(&t)),
+                    "{case}"
+                );
+                // Every thread gets the same number of tasks, unless every task is one tile.
+                let one_tile_each = tasks.len() == rows.div_ceil(6);
+                assert!(
+                    one_tile_each || tasks.len().is_multiple_of(threads),
+                    "{case}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn split_rows_gives_each_task_its_rows() {
+        let tasks = tile_tasks(13, 6, 1);
+        let values: Vec<u32> = (0..13 * 3).collect();
+        let parts = split_rows(&values, 3, &tasks);
+        assert_eq!(parts.len(), tasks.len());
+        for (part, rows) in parts.iter().zip(&tasks) {
+            let expected: Vec<u32> = (rows.start as u32 * 3..rows.end as u32 * 3).collect();
+            assert_eq!(*part, expected.as_slice());
+        }
+        let mut values = values;
+        for (part, rows) in split_rows_mut(&mut values, 3, &tasks)
+            .into_iter()
+            .zip(&tasks)
+        {
+            assert_eq!(part.len(), rows.len() * 3);
+            part.fill(0);
+        }
+        assert!(values.iter().all(|&v| v == 0));
     }
 }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::cpu_kernel::{rows_per_tile_task, CacheLine, Kernel, TILE_ROWS};
+use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, Kernel, TILE_ROWS};
 
 /// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
 const PANEL: usize = 16;
@@ -63,9 +63,10 @@ pub(crate) fn matmul_into(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &m
         return;
     }
     // At most 48 rows per task: their inputs stay in L2 (≤ 300 KB at 1536 inputs).
-    let block = rows_per_tile_task(rows, TILE_ROWS, 8);
-    out.par_chunks_mut(block * outputs)
-        .zip(x[..rows * inputs].par_chunks(block * inputs))
+    let tasks = tile_tasks(rows, TILE_ROWS, 8);
+    split_rows_mut(out, outputs, &tasks)
+        .into_par_iter()
+        .zip(split_rows(&x[..rows * inputs], inputs, &tasks))
         .for_each(|(out, x)| multiply_block(kernel, x, weight, out));
 }
 

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 pub(crate) use super::cpu_kernel::Kernel;
-use super::cpu_kernel::{rows_per_tile_task, CacheLine, TILE_ROWS};
+use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, TILE_ROWS};
 use super::kernels::rows_per_task;
 
 /// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
@@ -275,11 +275,12 @@ pub(crate) fn matmul_into(
         return;
     }
     // At most 96 rows per task: their quantized words stay in L2 (≤ 300 KB at 1536 inputs).
-    let block = rows_per_tile_task(rows, TILE_ROWS, 16);
+    let tasks = tile_tasks(rows, TILE_ROWS, 16);
     let pairs = quantized.pairs;
-    out.par_chunks_mut(block * outputs)
-        .zip(quantized.words.par_chunks(block * pairs))
-        .zip(quantized.steps.par_chunks(block))
+    split_rows_mut(out, outputs, &tasks)
+        .into_par_iter()
+        .zip(split_rows(&quantized.words, pairs, &tasks))
+        .zip(split_rows(&quantized.steps, 1, &tasks))
         .for_each(|((out, words), steps)| {
             multiply_block(kernel, words, steps, weight, out);
         });
