@@ -37,11 +37,25 @@ fn multiply_panel_avx2(
     columns: &PanelColumns<'_>,
     out: &mut [f32],
 ) {
+    // The panel's column factors, padded to full vectors once for all its tiles.
+    let factors = ColumnFactors {
+        scales: bytemuck::cast(padded::<PANEL>(columns.scales)),
+        weight_sums: bytemuck::cast(padded::<PANEL>(columns.weight_sums)),
+    };
     let tiles = words.chunks(TILE_ROWS * pairs).zip(steps.chunks(TILE_ROWS));
     for (tile, (words, steps)) in tiles.enumerate() {
         let out = &mut out[tile * TILE_ROWS * columns.outputs..];
-        for_tile_height!(steps.len(), tile_rows(words, pairs, steps, columns, out));
+        for_tile_height!(
+            steps.len(),
+            tile_rows(words, pairs, steps, columns, &factors, out)
+        );
     }
+}
+
+/// A panel's per-column quantization steps and weight sums, eight columns per vector.
+struct ColumnFactors {
+    scales: [__m256; 2],
+    weight_sums: [__m256; 2],
 }
 
 /// One tile of `R` rows: sums, then `out[r · outputs + first + c] = sums[r][c] · (step_r ·
@@ -53,6 +67,7 @@ fn tile_rows<const R: usize>(
     pairs: usize,
     steps: &[RowScale],
     columns: &PanelColumns<'_>,
+    factors: &ColumnFactors,
     out: &mut [f32],
 ) {
     let acc: [[__m256i; 2]; R] = if R == TILE_ROWS {
@@ -62,8 +77,10 @@ fn tile_rows<const R: usize>(
         tile_sums::<R>(words, pairs, columns.panel)
     };
     let width = columns.scales.len();
-    let scales: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.scales));
-    let weight_sums: [__m256; 2] = bytemuck::cast(padded::<PANEL>(columns.weight_sums));
+    let ColumnFactors {
+        scales,
+        weight_sums,
+    } = factors;
     // Rows by a constant range, so `acc` is indexed statically.
     #[allow(clippy::needless_range_loop)]
     for r in 0..R {
