@@ -24,19 +24,17 @@ from engines import load_model, measure, ort_engine, torch_engine
 QAWL_ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|")
 
 
-def qawl_rates(binary, dtype, sizes, seconds, models_dir):
-    """batch → pairs/s from one `qawl bench --dtype DTYPE` run over every size."""
-    command = [binary, "bench", "--dtype", dtype, "--seconds", str(seconds)]
+def qawl_rate(binary, dtype, size, seconds, models_dir):
+    """Pairs/s of one `qawl bench --dtype DTYPE --batch-size SIZE` run."""
+    command = [binary, "bench", "--dtype", dtype, "--seconds", str(seconds),
+               "--batch-size", str(size)]
     if models_dir:
         command += ["--models-dir", models_dir]
-    for size in sizes:
-        command += ["--batch-size", str(size)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rates = {int(m[1]): float(m[2]) for m in map(QAWL_ROW.match, out.splitlines()) if m}
-    missing = [s for s in sizes if s not in rates]
-    if missing:
-        raise SystemExit(f"`{' '.join(command)}` printed no rate for batch sizes {missing}:\n{out}")
-    return rates
+    if size not in rates:
+        raise SystemExit(f"`{' '.join(command)}` printed no rate for batch size {size}:\n{out}")
+    return rates[size]
 
 
 def main():
@@ -64,7 +62,7 @@ def main():
         # on is seconds apart, not minutes.
         for size in sizes:
             for dtype in ("f32", "int8"):
-                rate = qawl_rates(args.qawl, dtype, [size], args.min_time, args.models_dir)[size]
+                rate = qawl_rate(args.qawl, dtype, size, args.min_time, args.models_dir)
                 print(json.dumps({"round": round_, "engine": f"qawl {dtype}", "batch": size,
                                   "pairs_per_second": rate}), flush=True)
             for name, run in python_engines:
