@@ -1,13 +1,23 @@
-//! Which register-tile kernels this CPU runs: AVX2 with FMA where the CPU has them (chosen at
-//! run time, so one binary serves every x86-64), plain Rust everywhere else. The int8 and f32
-//! matmuls add their tiles to [`Kernel`] in their own modules.
+//! Which register-tile kernels this CPU runs: AVX-512 (with VNNI) or AVX2 with FMA where the
+//! CPU has them (chosen at run time, so one binary serves every x86-64), plain Rust everywhere
+//! else. The int8 and f32 matmuls add their tiles to [`Kernel`] in their own modules. Every
+//! kernel gives the same bits, so the choice changes speed only.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Names the kernel to use instead of the fastest one (`avx512`, `avx2` or `portable`), for
+/// comparing them; a kernel this CPU lacks is refused with a warning.
+pub const KERNEL_VARIABLE: &str = "QAWL_CPU_KERNEL";
 
 /// The tile kernels chosen for this CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kernel {
-    /// 256-bit vectors: `vpmaddwd` for int8, `vfmadd231ps` for f32.
+    /// 512-bit vectors: `vpdpwssd` for int8, `vfmadd231ps` for f32, in 12-row tiles over two
+    /// panels (32 registers hold 24 accumulators).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// 256-bit vectors: `vpmaddwd` for int8, `vfmadd231ps` for f32, in 6-row tiles.
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// Plain arithmetic; every CPU.
@@ -15,15 +25,80 @@ pub(crate) enum Kernel {
 }
 
 impl Kernel {
-    /// The fastest kernel this CPU runs. Every CPU with AVX2 also has FMA (Haswell, Zen and
-    /// later); both are checked so the f32 tile may use either.
+    /// The kernel the matmuls use: the fastest this CPU runs, unless [`KERNEL_VARIABLE`] names
+    /// another it runs. Decided once per process.
     pub fn detect() -> Self {
+        static CHOSEN: OnceLock<Kernel> = OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let supported = Self::supported();
+            let fastest = supported.first().copied().unwrap_or(Self::Portable);
+            let Ok(wanted) = std::env::var(KERNEL_VARIABLE) else {
+                return fastest;
+            };
+            match supported
+                .iter()
+                .find(|kernel| kernel.name() == wanted.trim())
+            {
+                Some(&kernel) => kernel,
+                None => {
+                    let names: Vec<&str> = supported.iter().map(|k| k.name()).collect();
+                    tracing::warn!(
+                        "{KERNEL_VARIABLE}={wanted:?} is not one this CPU runs ({}); using {}",
+                        names.join(", "),
+                        fastest.name()
+                    );
+                    fastest
+                }
+            }
+        })
+    }
+
+    /// Every kernel this CPU runs, fastest first (tests compare them all). Every CPU with
+    /// AVX2 also has FMA (Haswell, Zen and later); both are checked so the f32 tile may use
+    /// either, and AVX-512 needs F and VNNI (`vpdpwssd`) besides.
+    pub fn supported() -> Vec<Self> {
+        let mut kernels = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            return Self::Avx2;
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") && has!("fma") {
+                if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") {
+                    kernels.push(Self::Avx512);
+                }
+                kernels.push(Self::Avx2);
+            }
         }
-        Self::Portable
+        kernels.push(Self::Portable);
+        kernels
+    }
+
+    /// How [`KERNEL_VARIABLE`] names this kernel.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => "avx512",
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => "avx2",
+            Self::Portable => "portable",
+        }
+    }
+
+    /// Consecutive 16-channel weight panels one register tile spans.
+    pub fn panels_per_tile(self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => 2,
+            _ => 1,
+        }
+    }
+
+    /// Rows per register tile; the matmuls cut their tasks in whole tiles.
+    pub fn tile_rows(self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => TALL_TILE_ROWS,
+            _ => TILE_ROWS,
+        }
     }
 }
 
@@ -111,9 +186,32 @@ macro_rules! for_tile_height {
 #[cfg(target_arch = "x86_64")]
 pub(crate) use for_tile_height;
 
-/// Rows per register tile, for both matmuls: 6 × 2 accumulators + 2 weight vectors + 1
-/// broadcast fit the 16 ymm registers.
+/// [`for_tile_height`] for the AVX-512 tiles: heights 1 to 12 ([`TALL_TILE_ROWS`]).
+#[cfg(target_arch = "x86_64")]
+macro_rules! for_tall_tile_height {
+    ($rows:expr, $run:ident($($arg:expr),* $(,)?)) => {
+        match $rows {
+            12 => $run::<12>($($arg),*),
+            11 => $run::<11>($($arg),*),
+            10 => $run::<10>($($arg),*),
+            9 => $run::<9>($($arg),*),
+            8 => $run::<8>($($arg),*),
+            7 => $run::<7>($($arg),*),
+            rows => $crate::fast::cpu_kernel::for_tile_height!(rows, $run($($arg),*)),
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use for_tall_tile_height;
+
+/// Rows per AVX2 (and portable) register tile, for both matmuls: 6 × 2 accumulators + 2 weight
+/// vectors + 1 broadcast fit the 16 ymm registers.
 pub(crate) const TILE_ROWS: usize = 6;
+
+/// Rows per AVX-512 register tile: 12 × 2 accumulators + 2 weight vectors + broadcasts fit the
+/// 32 zmm registers, and each broadcast feeds two multiply-adds (one per panel), so a step
+/// needs 14 loads for 24 of them, within the two loads per cycle the two vector pipes need.
+pub(crate) const TALL_TILE_ROWS: usize = 12;
 
 /// Writes the first `out.len()` (at most `N`) of `values` into `out`: a fixed-size store for a
 /// full panel, so the tiles' epilogues make no `memcpy` call per row.

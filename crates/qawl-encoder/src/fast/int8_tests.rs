@@ -1,4 +1,5 @@
-//! The int8 matmul: the AVX2 tiles against the portable ones (identical integer sums), the whole
+//! The int8 matmul: every tile kernel this CPU runs (AVX-512, AVX2) against the portable one
+//! (identical integer sums), the whole
 //! product against an f64 product of the same quantized values, and the quantization error
 //! against its analytic bound, on odd sizes (1, 7, 13, 385 rows; 1, 7, 383, 384 inputs; 1, 15,
 //! 17, 384 outputs).
@@ -49,8 +50,13 @@ fn product(x: &[Vec<f64>], weight: &[Vec<f64>]) -> Vec<f64> {
         .collect()
 }
 
-const SHAPES: [(usize, usize, usize); 9] = [
+const SHAPES: [(usize, usize, usize); 12] = [
     (1, 1, 1),
+    // AVX-512 tiles: two full 12-row tiles and one row, over two panels and then one (40
+    // outputs: 16 + 16 | 8), and over one partial pair of panels (21 outputs).
+    (25, 37, 40),
+    (12, 1, 21),
+    (23, 384, 33),
     // Full six-row tiles over one pair and over an odd number of pairs (the hand-scheduled
     // tile's loop runs two pairs per iteration, then the odd one).
     (6, 1, 3),
@@ -78,18 +84,19 @@ fn case(rows: usize, inputs: usize, outputs: usize) -> (Vec<f32>, Vec<f32>) {
 
 #[test]
 fn every_kernel_gives_the_same_product_as_the_portable_one() {
-    let portable = Kernel::Portable;
-    let detected = Kernel::detect();
     for (rows, inputs, outputs) in SHAPES {
         let (x, w) = case(rows, inputs, outputs);
         let weight = QuantizedWeight::from_rows(&w, outputs, inputs);
-        let fast = matmul_with(detected, &x, &weight);
-        let reference = matmul_with(portable, &x, &weight);
-        assert_eq!(
-            fast, reference,
-            "{rows}×{inputs}·{inputs}×{outputs} ({detected:?})"
-        );
-        assert_eq!(matmul(&x, &weight), fast);
+        let reference = matmul_with(Kernel::Portable, &x, &weight);
+        for kernel in Kernel::supported() {
+            let fast = matmul_with(kernel, &x, &weight);
+            let shape = format!("{rows}×{inputs}·{inputs}×{outputs} ({kernel:?})");
+            assert_eq!(fast.len(), reference.len(), "{shape}");
+            // Bits, so that NaN == NaN and −0 ≠ +0 would show.
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fast), bits(&reference), "{shape}");
+        }
+        assert_eq!(matmul(&x, &weight), reference);
     }
 }
 
@@ -193,15 +200,17 @@ fn every_kernel_quantizes_activations_to_the_same_words() {
     for row in quantizer_rows() {
         let pairs = row.len().div_ceil(2);
         let mut portable = vec![7i32; pairs];
-        let mut fast = vec![-7i32; pairs];
         let portable_scale = Kernel::Portable.quantize_row(&row, &mut portable);
-        let fast_scale = Kernel::detect().quantize_row(&row, &mut fast);
-        assert_eq!(fast, portable, "{} values", row.len());
-        let finite = row.iter().all(|v| v.is_finite());
-        if finite {
-            assert_eq!(fast_scale, portable_scale, "{} values", row.len());
-        } else {
-            assert!(fast_scale.step.is_nan() && portable_scale.step.is_nan());
+        for kernel in Kernel::supported() {
+            let mut fast = vec![-7i32; pairs];
+            let fast_scale = kernel.quantize_row(&row, &mut fast);
+            assert_eq!(fast, portable, "{} values ({kernel:?})", row.len());
+            let finite = row.iter().all(|v| v.is_finite());
+            if finite {
+                assert_eq!(fast_scale, portable_scale, "{} values", row.len());
+            } else {
+                assert!(fast_scale.step.is_nan() && portable_scale.step.is_nan());
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The f32 dense projections: weights packed once into panels of 16 output channels, input by
-//! input, and multiplied by a 6 × 16 register tile of FMAs — two loads, six broadcasts and
-//! twelve `vfmadd231ps` per input, the shape that keeps both FMA pipes of a core busy. The
+//! input, and multiplied by a register tile of FMAs — with AVX2, 6 rows × 16 channels: two
+//! loads, six broadcasts and twelve `vfmadd231ps` per input; with AVX-512, 12 rows × 32
+//! channels (two panels): two loads, twelve broadcasts and 24. Either keeps both FMA pipes of a
+//! core busy. The
 //! `gemm` crate (candle's CPU matmul) reached 50–65 % of this CPU's FMA peak on e5-small's
 //! projections; its general blocking does not pay off at these small shapes.
 //!
@@ -9,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, Kernel, TILE_ROWS};
+use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, Kernel};
 
 /// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
 const PANEL: usize = 16;
@@ -63,28 +65,31 @@ pub(crate) fn matmul_into(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &m
         return;
     }
     // At most 48 rows per task: their inputs stay in L2 (≤ 300 KB at 1536 inputs).
-    let tasks = tile_tasks(rows, TILE_ROWS, 8);
+    let tile_rows = kernel.tile_rows();
+    let tasks = tile_tasks(rows, tile_rows, 48 / tile_rows);
     split_rows_mut(out, outputs, &tasks)
         .into_par_iter()
         .zip(split_rows(&x[..rows * inputs], inputs, &tasks))
         .for_each(|(out, x)| multiply_block(kernel, x, weight, out));
 }
 
-/// One task's rows: every panel, tile by tile (the panel stays in cache across the tiles).
+/// One task's rows: every group of panels a tile spans, tile by tile (the panels stay in cache
+/// across the tiles).
 fn multiply_block(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &mut [f32]) {
     let (inputs, outputs) = (weight.inputs, weight.outputs);
-    for (panel_index, panel) in weight.panels.chunks_exact(inputs).enumerate() {
-        let first = panel_index * PANEL;
+    let group = kernel.panels_per_tile();
+    for (group_index, panels) in weight.panels.chunks(group * inputs).enumerate() {
+        let first = group_index * group * PANEL;
         let columns = Columns {
             first,
-            width: PANEL.min(outputs - first),
+            width: (group * PANEL).min(outputs - first),
             outputs,
         };
-        kernel.f32_panel(x, inputs, panel, columns, out);
+        kernel.f32_panels(x, inputs, panels, columns, out);
     }
 }
 
-/// Where a panel's sums go: columns `first..first + width` of rows `outputs` wide.
+/// Where a tile's sums go: columns `first..first + width` of rows `outputs` wide.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
     first: usize,
@@ -93,20 +98,23 @@ pub(super) struct Columns {
 }
 
 impl Kernel {
-    /// `out[r · outputs + first + c] = Σ_k x[r · inputs + k] · panel[k][c]` for every row `r`
-    /// of `x` and column `c < width`, one FMA at a time in input order.
-    pub fn f32_panel(
+    /// `out[r · outputs + first + c] = Σ_k x[r · inputs + k] · panels[c / 16 · inputs + k][c %
+    /// 16]` for every row `r` of `x` and column `c < width`, one FMA at a time in input order;
+    /// `panels` holds at most [`Self::panels_per_tile`] panels.
+    pub fn f32_panels(
         self,
         x: &[f32],
         inputs: usize,
-        panel: &[Lanes],
+        panels: &[Lanes],
         columns: Columns,
         out: &mut [f32],
     ) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => fma::multiply_panel(x, inputs, panel, columns, out),
-            Self::Portable => portable_panel(x, inputs, panel, columns, out),
+            Self::Avx512 => avx512::multiply_panels(x, inputs, panels, columns, out),
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => fma::multiply_panel(x, inputs, panels, columns, out),
+            Self::Portable => portable_panel(x, inputs, panels, columns, out),
         }
     }
 }
@@ -127,6 +135,8 @@ fn portable_panel(x: &[f32], inputs: usize, panel: &[Lanes], columns: Columns, o
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod fma;
 

@@ -53,21 +53,34 @@ fn matches_candles_matmul_into_a_reused_buffer() {
 
 #[test]
 fn every_kernel_gives_the_same_bits() {
-    // Odd heights (every tile size), an input count that is not a multiple of anything, a
-    // partial last panel, and one input.
-    for (rows, inputs, outputs) in [(13, 37, 21), (6, 1, 16), (5, 64, 3), (1, 384, 33)] {
+    // Odd heights (every tile size of both tile heights), an input count that is not a
+    // multiple of anything, a partial last panel, panel pairs and a lone last panel (40 outputs:
+    // 16 + 16 | 8), and one input.
+    let shapes = [
+        (13, 37, 21),
+        (6, 1, 16),
+        (5, 64, 3),
+        (1, 384, 33),
+        (25, 37, 40),
+        (12, 1, 21),
+        (23, 384, 64),
+    ];
+    for (rows, inputs, outputs) in shapes {
         let x = values(rows * inputs, 5, 2.0);
         let w = values(inputs * outputs, 6, 0.5);
         let weight = F32Weight::from_rows(&w, outputs, inputs).expect("weight size");
-        let (mut fast, mut portable) = (Vec::new(), Vec::new());
-        matmul_into(Kernel::detect(), &x, &weight, &mut fast);
+        let mut portable = Vec::new();
         matmul_into(Kernel::Portable, &x, &weight, &mut portable);
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-        assert_eq!(
-            bits(&fast),
-            bits(&portable),
-            "{rows}×{inputs}·{inputs}×{outputs}"
-        );
+        for kernel in Kernel::supported() {
+            let mut fast = vec![f32::NAN; 7];
+            matmul_into(kernel, &x, &weight, &mut fast);
+            assert_eq!(
+                bits(&fast),
+                bits(&portable),
+                "{rows}×{inputs}·{inputs}×{outputs} ({kernel:?})"
+            );
+        }
     }
 }
 

@@ -71,10 +71,10 @@ fn tile_rows<const R: usize>(
     out: &mut [f32],
 ) {
     let acc: [[__m256i; 2]; R] = if R == TILE_ROWS {
-        let six = six_row_sums(words, pairs, columns.panel);
+        let six = six_row_sums(words, pairs, columns.panels);
         std::array::from_fn(|r| six[r])
     } else {
-        tile_sums::<R>(words, pairs, columns.panel)
+        tile_sums::<R>(words, pairs, columns.panels)
     };
     let width = columns.scales.len();
     let ColumnFactors {

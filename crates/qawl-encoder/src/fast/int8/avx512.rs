@@ -1,0 +1,159 @@
+//! The AVX-512 VNNI int8 tile: 12 rows × 32 channels (two panels) of i32 sums in zmm
+//! registers. `vpdpwssd` multiplies a row's broadcast i16 pair with a panel's 16 channel pairs
+//! and adds both products into the sums in one instruction, so one step of the tile is two
+//! weight loads, twelve broadcasts and 24 `vpdpwssd`. The sums are the same exact i32 sums as
+//! the AVX2 tile's (the order of wrapping additions does not change them), and the epilogue
+//! does the same f32 operations, so both give the same bits.
+
+use std::arch::asm;
+use std::arch::x86_64::{
+    __m512, __m512i, _mm512_add_ps, _mm512_cvtepi32_ps, _mm512_mul_ps, _mm512_set1_epi32,
+    _mm512_set1_ps, _mm512_setzero_si512,
+};
+
+use super::{PairLanes, PanelColumns, RowScale, PANEL};
+use crate::fast::cpu_kernel::{for_tall_tile_height, padded, store_prefix, TALL_TILE_ROWS};
+
+/// [`super::Kernel::multiply_panels`] for one or two panels.
+#[allow(unsafe_code)]
+pub(super) fn multiply_panels(
+    words: &[i32],
+    steps: &[RowScale],
+    pairs: usize,
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
+) {
+    // SAFETY: only reached through `Kernel::Avx512`, chosen after the check for AVX-512 F, BW
+    // and VNNI.
+    unsafe { multiply_panels_avx512(words, steps, pairs, columns, out) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn multiply_panels_avx512(
+    words: &[i32],
+    steps: &[RowScale],
+    pairs: usize,
+    columns: &PanelColumns<'_>,
+    out: &mut [f32],
+) {
+    // The panels' column factors, padded to full vectors once for all their tiles.
+    let factors =
+        |values: &[f32]| -> [__m512; 2] { bytemuck::cast(padded::<{ 2 * PANEL }>(values)) };
+    let factors = ColumnFactors {
+        scales: factors(columns.scales),
+        weight_sums: factors(columns.weight_sums),
+    };
+    let both = columns.panels.len() >= 2 * pairs;
+    let tiles = words
+        .chunks(TALL_TILE_ROWS * pairs)
+        .zip(steps.chunks(TALL_TILE_ROWS));
+    for (tile, (words, steps)) in tiles.enumerate() {
+        let out = &mut out[tile * TALL_TILE_ROWS * columns.outputs..];
+        let tile = Tile {
+            words,
+            steps,
+            pairs,
+            columns,
+            factors: &factors,
+        };
+        if both {
+            for_tall_tile_height!(steps.len(), two_panel_tile(&tile, out));
+        } else {
+            for_tall_tile_height!(steps.len(), one_panel_tile(&tile, out));
+        }
+    }
+}
+
+/// The panels' per-column quantization steps and weight sums, sixteen columns per vector.
+struct ColumnFactors {
+    scales: [__m512; 2],
+    weight_sums: [__m512; 2],
+}
+
+/// One tile's rows and where its values go.
+struct Tile<'a> {
+    words: &'a [i32],
+    steps: &'a [RowScale],
+    pairs: usize,
+    columns: &'a PanelColumns<'a>,
+    factors: &'a ColumnFactors,
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn two_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut [f32]) {
+    let sums = tile_sums::<R, 2>(tile.words, tile.pairs, tile.columns.panels);
+    dequantize_tile(&sums, tile, out);
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn one_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut [f32]) {
+    let sums = tile_sums::<R, 1>(tile.words, tile.pairs, tile.columns.panels);
+    dequantize_tile(&sums, tile, out);
+}
+
+/// `out[r · outputs + first + c] = sums[r][c] · (step_r · scale_c) + center_r · weight_sum_c`,
+/// the same operations as [`super::dequantize_sums`].
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn dequantize_tile<const R: usize, const P: usize>(
+    acc: &[[__m512i; P]; R],
+    tile: &Tile<'_>,
+    out: &mut [f32],
+) {
+    let columns = tile.columns;
+    let width = columns.scales.len();
+    for ((r, sums), row) in acc.iter().enumerate().zip(tile.steps) {
+        let (step, center) = (_mm512_set1_ps(row.step), _mm512_set1_ps(row.center));
+        let at = r * columns.outputs + columns.first;
+        let parts = out[at..at + width].chunks_mut(PANEL);
+        let factors = tile.factors.scales.iter().zip(&tile.factors.weight_sums);
+        for ((part, &sums), (&scales, &weight_sums)) in parts.zip(sums).zip(factors) {
+            let scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(step, scales));
+            let value = _mm512_add_ps(scaled, _mm512_mul_ps(center, weight_sums));
+            let values: [f32; PANEL] = bytemuck::cast(value);
+            store_prefix(part, &values);
+        }
+    }
+}
+
+/// The i32 sums of one tile of `R` rows and `P` panels, sixteen channels per vector; row `r`
+/// of the tile is `words[r · pairs..(r + 1) · pairs]`, panel `p` is `panels[p · pairs..]`.
+// Not inlined, as the AVX2 tile: on its own the loop keeps every accumulator in a register.
+#[allow(unsafe_code)]
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn tile_sums<const R: usize, const P: usize>(
+    words: &[i32],
+    pairs: usize,
+    panels: &[PairLanes],
+) -> [[__m512i; P]; R] {
+    assert!(words.len() >= R * pairs && panels.len() >= P * pairs);
+    let mut acc = [[_mm512_setzero_si512(); P]; R];
+    for q in 0..pairs {
+        // SAFETY: `p · pairs + q < P · pairs ≤ panels.len()` (asserted above).
+        let lanes: [__m512i; P] = std::array::from_fn(|p| {
+            bytemuck::cast(unsafe { panels.get_unchecked(p * pairs + q) }.0)
+        });
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: `r · pairs + q < R · pairs ≤ words.len()` (asserted above).
+            let word = _mm512_set1_epi32(unsafe { *words.get_unchecked(r * pairs + q) });
+            for (acc, &lanes) in acc.iter_mut().zip(&lanes) {
+                // `vpdpwssd` written out: LLVM turns `_mm512_dpwssd_epi32` into `vpmaddwd` +
+                // `vpaddd` when tuning for a generic x86-64, twice the instructions.
+                // SAFETY: register operands only; AVX-512 VNNI is enabled on this function.
+                unsafe {
+                    asm!(
+                        "vpdpwssd {acc}, {word}, {lanes}",
+                        acc = inout(zmm_reg) *acc,
+                        word = in(zmm_reg) word,
+                        lanes = in(zmm_reg) lanes,
+                        options(pure, nomem, nostack),
+                    );
+                }
+            }
+        }
+    }
+    acc
+}
