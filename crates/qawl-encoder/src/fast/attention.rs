@@ -238,7 +238,7 @@ fn attend_rows_body(
     }
 }
 
-#[multiversion(targets("x86_64+avx2+fma"))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn attend_rows(
     qkv: &[f32],
     bias: &[f32],

@@ -77,7 +77,7 @@ fn bias_gelu_body(values: &mut [f32], bias: &[f32]) {
     }
 }
 
-#[multiversion(targets("x86_64+avx2+fma"))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn bias_gelu_rows(values: &mut [f32], bias: &[f32]) {
     bias_gelu_body(values, bias);
 }
@@ -155,7 +155,7 @@ pub(crate) struct NormParams<'a> {
 }
 
 // The norm's fields are passed apart: `multiversion` cannot re-declare `NormParams<'_>`.
-#[multiversion(targets("x86_64+avx2+fma"))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn residual_layer_norm_rows(
     values: &mut [f32],
     bias: &[f32],
