@@ -186,10 +186,11 @@ impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}, {} forward",
+            "encoder: multilingual-e5-small (E5S1 Q4_0 dequantized), {} on {}, {} forward, {} CPU tiles",
             self.runtime.precision,
             self.runtime.device,
-            kind_name(self.forward)
+            kind_name(self.forward),
+            crate::cpu_kernel_name()
         )?;
         writeln!(
             f,
@@ -295,9 +296,10 @@ impl fmt::Display for BenchComparison {
         )?;
         writeln!(
             f,
-            "pairs: {:.1} tokens on average; rayon threads: {}",
+            "pairs: {:.1} tokens on average; rayon threads: {}; CPU tiles: {}",
             fast.mean_pair_tokens,
-            rayon::current_num_threads()
+            rayon::current_num_threads(),
+            crate::cpu_kernel_name()
         )?;
         writeln!(
             f,

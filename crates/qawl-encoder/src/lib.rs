@@ -37,7 +37,9 @@ pub use checkpoint::{
 pub use device::{DeviceChoice, Precision, RuntimeOptions};
 pub use embed::{Embedding, TextEncoder, E5_QUERY_PREFIX};
 pub use error::{EncoderError, Result};
-pub use fast::{matmul_rates, FastBertForward, MatmulRate, MatmulReport};
+pub use fast::{
+    cpu_kernel_name, matmul_rates, FastBertForward, MatmulRate, MatmulReport, KERNEL_VARIABLE,
+};
 pub use fetch::{
     DefaultModelFiles, FetchOutcome, FileState, FileStatus, ModelStore, DEFAULT_MODELS_DIR,
     MODELS_DIR_ENV,

@@ -28,6 +28,10 @@ pub async fn load(args: &PipelineArgs) -> Result<LoadedPipeline, CliError> {
     let loaded = tokio::task::spawn_blocking(move || model_pipeline(&setup))
         .await
         .context("model loading task failed")??;
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "models loaded");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        cpu_tiles = qawl_encoder::cpu_kernel_name(),
+        "models loaded"
+    );
     Ok(loaded)
 }

@@ -30,27 +30,32 @@ impl Kernel {
     pub fn detect() -> Self {
         static CHOSEN: OnceLock<Kernel> = OnceLock::new();
         *CHOSEN.get_or_init(|| {
-            let supported = Self::supported();
-            let fastest = supported.first().copied().unwrap_or(Self::Portable);
-            let Ok(wanted) = std::env::var(KERNEL_VARIABLE) else {
-                return fastest;
-            };
-            match supported
-                .iter()
-                .find(|kernel| kernel.name() == wanted.trim())
-            {
-                Some(&kernel) => kernel,
-                None => {
-                    let names: Vec<&str> = supported.iter().map(|k| k.name()).collect();
-                    tracing::warn!(
-                        "{KERNEL_VARIABLE}={wanted:?} is not one this CPU runs ({}); using {}",
-                        names.join(", "),
-                        fastest.name()
-                    );
-                    fastest
-                }
-            }
+            let wanted = std::env::var(KERNEL_VARIABLE).ok();
+            Self::choose(&Self::supported(), wanted.as_deref()).unwrap_or_else(|fastest| {
+                let names: Vec<&str> = Self::supported().iter().map(|k| k.name()).collect();
+                tracing::warn!(
+                    "{KERNEL_VARIABLE}={:?} is not one this CPU runs ({}); using {}",
+                    wanted.unwrap_or_default(),
+                    names.join(", "),
+                    fastest.name()
+                );
+                fastest
+            })
         })
+    }
+
+    /// The kernel named `wanted` among `supported` (fastest first), or the fastest if `wanted`
+    /// is `None`; `Err(fastest)` if `wanted` names none of them.
+    fn choose(supported: &[Self], wanted: Option<&str>) -> Result<Self, Self> {
+        let fastest = supported.first().copied().unwrap_or(Self::Portable);
+        match wanted.map(str::trim) {
+            None => Ok(fastest),
+            Some(name) => supported
+                .iter()
+                .find(|kernel| kernel.name().eq_ignore_ascii_case(name))
+                .copied()
+                .ok_or(fastest),
+        }
     }
 
     /// Every kernel this CPU runs, fastest first (tests compare them all). Every CPU with
@@ -272,6 +277,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_variable_picks_a_supported_kernel_or_falls_back_to_the_fastest() {
+        let supported = Kernel::supported();
+        let fastest = supported[0];
+        assert_eq!(supported.last(), Some(&Kernel::Portable));
+        assert_eq!(Kernel::choose(&supported, None), Ok(fastest));
+        assert_eq!(
+            Kernel::choose(&supported, Some(" Portable ")),
+            Ok(Kernel::Portable)
+        );
+        for kernel in &supported {
+            assert_eq!(Kernel::choose(&supported, Some(kernel.name())), Ok(*kernel));
+        }
+        assert_eq!(Kernel::choose(&supported, Some("sse9")), Err(fastest));
+        assert_eq!(
+            Kernel::choose(&[Kernel::Portable], Some("avx512")),
+            Err(Kernel::Portable)
+        );
     }
 
     #[test]

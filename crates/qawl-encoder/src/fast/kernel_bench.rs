@@ -129,6 +129,12 @@ impl fmt::Display for MatmulReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
+            "CPU tiles: {}; rayon threads: {}",
+            Kernel::detect().name(),
+            rayon::current_num_threads()
+        )?;
+        writeln!(
+            f,
             "| rows | projection | shape | f32 GMAC/s | int8 GMAC/s | int8 ÷ f32 |"
         )?;
         writeln!(f, "|--:|---|---|--:|--:|--:|")?;

@@ -28,8 +28,15 @@ mod layer;
 mod test_values;
 mod word_table;
 
+pub use cpu_kernel::KERNEL_VARIABLE;
 pub use encoder::FastBertForward;
 pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};
 pub use kernel_bench::{dense_matmul_time, matmul_rates, MatmulRate, MatmulReport};
 pub(crate) use layer::LayerShape;
 pub(crate) use word_table::Q4Rows;
+
+/// The register-tile kernels the matmuls run on this CPU (`avx512`, `avx2` or `portable`):
+/// the fastest it has, unless [`KERNEL_VARIABLE`] names another.
+pub fn cpu_kernel_name() -> &'static str {
+    cpu_kernel::Kernel::detect().name()
+}
