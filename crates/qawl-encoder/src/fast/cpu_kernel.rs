@@ -132,37 +132,31 @@ pub(crate) fn tile_tasks(rows: usize, tile_rows: usize, max_tiles: usize) -> Vec
         .collect()
 }
 
-/// `values` (rows `width` wide) cut into the rows of each range of `tasks`, which must cover
-/// its rows in order (as [`tile_tasks`] gives them).
-pub(crate) fn split_rows_mut<'a, T>(
-    mut values: &'a mut [T],
-    width: usize,
-    tasks: &[Range<usize>],
-) -> Vec<&'a mut [T]> {
-    tasks
-        .iter()
-        .map(|rows| {
-            let (task, rest) = std::mem::take(&mut values).split_at_mut(rows.len() * width);
-            values = rest;
-            task
-        })
-        .collect()
-}
+/// Inputs of at most this many rows (one or two sequences) are not cut into row tasks: every
+/// task takes all the rows and a share of the columns, so each core reads only its share of the
+/// weights (cut by rows, four tasks of one or two tiles each streamed every weight).
+pub(crate) const SHORT_ROWS: usize = 128;
 
-/// [`split_rows_mut`] for shared slices.
-pub(crate) fn split_rows<'a, T>(
-    mut values: &'a [T],
-    width: usize,
-    tasks: &[Range<usize>],
-) -> Vec<&'a [T]> {
-    tasks
-        .iter()
-        .map(|rows| {
-            let (task, rest) = values.split_at(rows.len() * width);
-            values = rest;
-            task
-        })
-        .collect()
+/// The tasks of a tiled matmul over `rows` and `groups` column groups (the panels a tile
+/// spans), as row ranges × group ranges: for at most [`SHORT_ROWS`] rows, all of them × two
+/// shares of the groups per thread; else [`tile_tasks`]' row ranges × all the groups.
+pub(crate) fn task_grid(
+    rows: usize,
+    tile_rows: usize,
+    max_tiles: usize,
+    groups: usize,
+) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    if rows > SHORT_ROWS || groups < 2 {
+        return (
+            tile_tasks(rows, tile_rows, max_tiles),
+            std::iter::once(0..groups).collect(),
+        );
+    }
+    let shares = (2 * rayon::current_num_threads().max(1)).min(groups);
+    let group_ranges = (0..shares)
+        .map(|share| share * groups / shares..(share + 1) * groups / shares)
+        .collect();
+    (std::iter::once(0..rows).collect(), group_ranges)
 }
 
 /// One 64-byte cache line of a packed weight panel, aligned so that neither of the tile's two
@@ -300,23 +294,21 @@ mod tests {
     }
 
     #[test]
-    fn split_rows_gives_each_task_its_rows() {
-        let tasks = tile_tasks(13, 6, 1);
-        let values: Vec<u32> = (0..13 * 3).collect();
-        let parts = split_rows(&values, 3, &tasks);
-        assert_eq!(parts.len(), tasks.len());
-        for (part, rows) in parts.iter().zip(&tasks) {
-            let expected: Vec<u32> = (rows.start as u32 * 3..rows.end as u32 * 3).collect();
-            assert_eq!(*part, expected.as_slice());
-        }
-        let mut values = values;
-        for (part, rows) in split_rows_mut(&mut values, 3, &tasks)
-            .into_iter()
-            .zip(&tasks)
-        {
-            assert_eq!(part.len(), rows.len() * 3);
-            part.fill(0);
-        }
-        assert!(values.iter().all(|&v| v == 0));
+    // Single ranges are what the grid's one row block or one column block is.
+    #[allow(clippy::single_range_in_vec_init)]
+    fn short_inputs_are_cut_by_columns_and_long_ones_by_rows() {
+        let threads = rayon::current_num_threads();
+        let (rows, groups) = task_grid(64, 12, 4, 36);
+        assert_eq!(rows, [0..64]);
+        assert_eq!(groups.len(), (2 * threads).min(36));
+        assert_eq!(groups.first().map(|g| g.start), Some(0));
+        assert_eq!(groups.last().map(|g| g.end), Some(36));
+        assert!(groups
+            .windows(2)
+            .all(|w| w[0].end == w[1].start && !w[0].is_empty()));
+        // Fewer groups than shares: one each.
+        assert_eq!(task_grid(64, 12, 4, 1), (tile_tasks(64, 12, 4), vec![0..1]));
+        let (rows, groups) = task_grid(496, 12, 4, 36);
+        assert_eq!((rows, groups), (tile_tasks(496, 12, 4), vec![0..36]));
     }
 }

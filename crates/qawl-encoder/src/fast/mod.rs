@@ -25,6 +25,7 @@ mod kernel_tests;
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
+mod out_block;
 mod test_values;
 mod word_table;
 

@@ -5,6 +5,7 @@ use std::arch::x86_64::{__m512, _mm512_fmadd_ps, _mm512_set1_ps, _mm512_setzero_
 
 use super::{Columns, Lanes, PANEL};
 use crate::fast::cpu_kernel::{for_tall_tile_height, store_prefix, TALL_TILE_ROWS};
+use crate::fast::out_block::OutBlock;
 
 /// [`super::Kernel::f32_panels`] for one or two panels.
 #[allow(unsafe_code)]
@@ -13,7 +14,7 @@ pub(super) fn multiply_panels(
     inputs: usize,
     panels: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // SAFETY: `Kernel::Avx512` is only chosen after `is_x86_feature_detected!` found AVX-512 F.
     unsafe { multiply_panels_avx512(x, inputs, panels, columns, out) }
@@ -25,11 +26,11 @@ fn multiply_panels_avx512(
     inputs: usize,
     panels: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     let both = panels.len() >= 2 * inputs;
     for (tile, x) in x.chunks(TALL_TILE_ROWS * inputs).enumerate() {
-        let out = &mut out[tile * TALL_TILE_ROWS * columns.outputs..];
+        let out = &mut out.rows_from(tile * TALL_TILE_ROWS);
         let rows = x.len() / inputs;
         if both {
             for_tall_tile_height!(rows, two_panel_tile(x, inputs, panels, columns, out));
@@ -46,7 +47,7 @@ fn two_panel_tile<const R: usize>(
     inputs: usize,
     panels: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     store_tile(&tile_sums::<R, 2>(x, inputs, panels), columns, out);
 }
@@ -58,7 +59,7 @@ fn one_panel_tile<const R: usize>(
     inputs: usize,
     panels: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     store_tile(&tile_sums::<R, 1>(x, inputs, panels), columns, out);
 }
@@ -69,11 +70,10 @@ fn one_panel_tile<const R: usize>(
 fn store_tile<const R: usize, const P: usize>(
     acc: &[[__m512; P]; R],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     for (r, sums) in acc.iter().enumerate() {
-        let at = r * columns.outputs + columns.first;
-        let row = &mut out[at..at + columns.width];
+        let row = out.row(r, columns.first, columns.width);
         for (part, &sums) in row.chunks_mut(PANEL).zip(sums) {
             let values: [f32; PANEL] = bytemuck::cast(sums);
             store_prefix(part, &values);

@@ -5,6 +5,7 @@ use std::arch::x86_64::{__m256, _mm256_fmadd_ps, _mm256_set1_ps, _mm256_setzero_
 
 use super::{Columns, Lanes, PANEL};
 use crate::fast::cpu_kernel::{for_tile_height, store_prefix, TILE_ROWS};
+use crate::fast::out_block::OutBlock;
 
 /// [`super::Kernel::f32_panel`], one call per panel.
 #[allow(unsafe_code)]
@@ -13,7 +14,7 @@ pub(super) fn multiply_panel(
     inputs: usize,
     panel: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // SAFETY: `Kernel::Avx2` is only chosen after `is_x86_feature_detected!` found AVX2 and
     // FMA.
@@ -26,10 +27,10 @@ fn multiply_panel_fma(
     inputs: usize,
     panel: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     for (tile, x) in x.chunks(TILE_ROWS * inputs).enumerate() {
-        let out = &mut out[tile * TILE_ROWS * columns.outputs..];
+        let out = &mut out.rows_from(tile * TILE_ROWS);
         for_tile_height!(x.len() / inputs, tile_rows(x, inputs, panel, columns, out));
     }
 }
@@ -42,15 +43,14 @@ fn tile_rows<const R: usize>(
     inputs: usize,
     panel: &[Lanes],
     columns: Columns,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     let acc = tile_sums::<R>(x, inputs, panel);
     // Rows by a constant range, so `acc` is indexed statically.
     #[allow(clippy::needless_range_loop)]
     for r in 0..R {
         let values: [f32; PANEL] = bytemuck::cast(acc[r]);
-        let at = r * columns.outputs + columns.first;
-        store_prefix(&mut out[at..at + columns.width], &values);
+        store_prefix(out.row(r, columns.first, columns.width), &values);
     }
 }
 

@@ -11,7 +11,10 @@
 
 use rayon::prelude::*;
 
-use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, Kernel};
+use std::ops::Range;
+
+use super::cpu_kernel::{CacheLine, Kernel};
+use super::out_block::{matmul_tasks, OutBlock};
 
 /// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
 const PANEL: usize = 16;
@@ -65,36 +68,43 @@ pub(crate) fn matmul_into(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &m
         return;
     }
     // At most 48 rows per task: their inputs stay in L2 (≤ 300 KB at 1536 inputs).
-    let tile_rows = kernel.tile_rows();
-    let tasks = tile_tasks(rows, tile_rows, 48 / tile_rows);
-    split_rows_mut(out, outputs, &tasks)
+    matmul_tasks(kernel, out, outputs, 48)
         .into_par_iter()
-        .zip(split_rows(&x[..rows * inputs], inputs, &tasks))
-        .for_each(|(out, x)| multiply_block(kernel, x, weight, out));
+        .for_each(|(task, mut out)| {
+            let x = &x[task.rows.start * inputs..task.rows.end * inputs];
+            multiply_block(kernel, x, weight, task.groups, &mut out);
+        });
 }
 
-/// One task's rows: every group of panels a tile spans, tile by tile (the panels stay in cache
-/// across the tiles).
-fn multiply_block(kernel: Kernel, x: &[f32], weight: &F32Weight, out: &mut [f32]) {
+/// One task's rows and column groups: group by group (the group's panels stay in cache across
+/// the tiles), tile by tile.
+fn multiply_block(
+    kernel: Kernel,
+    x: &[f32],
+    weight: &F32Weight,
+    groups: Range<usize>,
+    out: &mut OutBlock<'_>,
+) {
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     let group = kernel.panels_per_tile();
-    for (group_index, panels) in weight.panels.chunks(group * inputs).enumerate() {
-        let first = group_index * group * PANEL;
+    for group_index in groups {
+        let first_panel = group_index * group;
+        let panels = (first_panel + group).min(weight.panels.len() / inputs.max(1));
+        let first = first_panel * PANEL;
         let columns = Columns {
             first,
             width: (group * PANEL).min(outputs - first),
-            outputs,
         };
+        let panels = &weight.panels[first_panel * inputs..panels * inputs];
         kernel.f32_panels(x, inputs, panels, columns, out);
     }
 }
 
-/// Where a tile's sums go: columns `first..first + width` of rows `outputs` wide.
+/// Where a tile's sums go: columns `first..first + width` of its rows.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
     first: usize,
     width: usize,
-    outputs: usize,
 }
 
 impl Kernel {
@@ -107,7 +117,7 @@ impl Kernel {
         inputs: usize,
         panels: &[Lanes],
         columns: Columns,
-        out: &mut [f32],
+        out: &mut OutBlock<'_>,
     ) {
         match self {
             #[cfg(target_arch = "x86_64")]
@@ -122,7 +132,13 @@ impl Kernel {
 /// The reference panel product: the same FMAs in the same order, one value at a time
 /// (`mul_add` is one instruction where the CPU has FMA, a correctly rounded library call
 /// elsewhere).
-fn portable_panel(x: &[f32], inputs: usize, panel: &[Lanes], columns: Columns, out: &mut [f32]) {
+fn portable_panel(
+    x: &[f32],
+    inputs: usize,
+    panel: &[Lanes],
+    columns: Columns,
+    out: &mut OutBlock<'_>,
+) {
     for (r, row) in x.chunks_exact(inputs).enumerate() {
         let mut acc = [0f32; PANEL];
         for (&value, lanes) in row.iter().zip(panel) {
@@ -130,8 +146,8 @@ fn portable_panel(x: &[f32], inputs: usize, panel: &[Lanes], columns: Columns, o
                 *acc = value.mul_add(weight, *acc);
             }
         }
-        let at = r * columns.outputs + columns.first;
-        out[at..at + columns.width].copy_from_slice(&acc[..columns.width]);
+        out.row(r, columns.first, columns.width)
+            .copy_from_slice(&acc[..columns.width]);
     }
 }
 

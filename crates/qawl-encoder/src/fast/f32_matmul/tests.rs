@@ -55,8 +55,9 @@ fn matches_candles_matmul_into_a_reused_buffer() {
 fn every_kernel_gives_the_same_bits() {
     // Odd heights (every tile size of both tile heights), an input count that is not a
     // multiple of anything, a partial last panel, panel pairs and a lone last panel (40 outputs:
-    // 16 + 16 | 8), and one input.
+    // 16 + 16 | 8), and one input; more rows than `SHORT_ROWS`, cut by rows rather than columns.
     let shapes = [
+        (300, 37, 40),
         (13, 37, 21),
         (6, 1, 16),
         (5, 64, 3),

@@ -14,6 +14,7 @@ use super::{
     ACTIVATION_LEVELS, PANEL,
 };
 use crate::fast::cpu_kernel::{for_tile_height, padded, store_prefix, TILE_ROWS};
+use crate::fast::out_block::OutBlock;
 
 /// [`super::Kernel::multiply_panel`] with each tile's sums turned back into f32 in registers,
 /// one call per panel.
@@ -23,7 +24,7 @@ pub(super) fn multiply_panel(
     steps: &[RowScale],
     pairs: usize,
     columns: &PanelColumns<'_>,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // SAFETY: only reached through `Kernel::Avx2`, chosen after the feature check.
     unsafe { multiply_panel_avx2(words, steps, pairs, columns, out) }
@@ -35,7 +36,7 @@ fn multiply_panel_avx2(
     steps: &[RowScale],
     pairs: usize,
     columns: &PanelColumns<'_>,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // The panel's column factors, padded to full vectors once for all its tiles.
     let factors = ColumnFactors {
@@ -44,7 +45,7 @@ fn multiply_panel_avx2(
     };
     let tiles = words.chunks(TILE_ROWS * pairs).zip(steps.chunks(TILE_ROWS));
     for (tile, (words, steps)) in tiles.enumerate() {
-        let out = &mut out[tile * TILE_ROWS * columns.outputs..];
+        let out = &mut out.rows_from(tile * TILE_ROWS);
         for_tile_height!(
             steps.len(),
             tile_rows(words, pairs, steps, columns, &factors, out)
@@ -59,7 +60,7 @@ struct ColumnFactors {
 }
 
 /// One tile of `R` rows: sums, then `out[r · outputs + first + c] = sums[r][c] · (step_r ·
-/// scale_c) + center_r · weight_sum_c`, the same operations as [`super::dequantize_sums`].
+/// scale_c) + center_r · weight_sum_c`, the same operations as [`super::portable`]'s `dequantize_sums`.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn tile_rows<const R: usize>(
@@ -68,7 +69,7 @@ fn tile_rows<const R: usize>(
     steps: &[RowScale],
     columns: &PanelColumns<'_>,
     factors: &ColumnFactors,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     let acc: [[__m256i; 2]; R] = if R == TILE_ROWS {
         let six = six_row_sums(words, pairs, columns.panels);
@@ -92,8 +93,7 @@ fn tile_rows<const R: usize>(
             _mm256_add_ps(scaled, _mm256_mul_ps(center, weight_sums[half]))
         };
         let values: [f32; PANEL] = bytemuck::cast([value(0), value(1)]);
-        let at = r * columns.outputs + columns.first;
-        store_prefix(&mut out[at..at + width], &values);
+        store_prefix(out.row(r, columns.first, width), &values);
     }
 }
 

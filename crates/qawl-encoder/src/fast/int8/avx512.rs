@@ -13,6 +13,7 @@ use std::arch::x86_64::{
 
 use super::{PairLanes, PanelColumns, RowScale, PANEL};
 use crate::fast::cpu_kernel::{for_tall_tile_height, padded, store_prefix, TALL_TILE_ROWS};
+use crate::fast::out_block::OutBlock;
 
 /// [`super::Kernel::multiply_panels`] for one or two panels.
 #[allow(unsafe_code)]
@@ -21,7 +22,7 @@ pub(super) fn multiply_panels(
     steps: &[RowScale],
     pairs: usize,
     columns: &PanelColumns<'_>,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // SAFETY: only reached through `Kernel::Avx512`, chosen after the check for AVX-512 F, BW
     // and VNNI.
@@ -34,7 +35,7 @@ fn multiply_panels_avx512(
     steps: &[RowScale],
     pairs: usize,
     columns: &PanelColumns<'_>,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     // The panels' column factors, padded to full vectors once for all their tiles.
     let factors =
@@ -48,7 +49,7 @@ fn multiply_panels_avx512(
         .chunks(TALL_TILE_ROWS * pairs)
         .zip(steps.chunks(TALL_TILE_ROWS));
     for (tile, (words, steps)) in tiles.enumerate() {
-        let out = &mut out[tile * TALL_TILE_ROWS * columns.outputs..];
+        let out = &mut out.rows_from(tile * TALL_TILE_ROWS);
         let tile = Tile {
             words,
             steps,
@@ -81,33 +82,32 @@ struct Tile<'a> {
 
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn two_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut [f32]) {
+fn two_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut OutBlock<'_>) {
     let sums = tile_sums::<R, 2>(tile.words, tile.pairs, tile.columns.panels);
     dequantize_tile(&sums, tile, out);
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn one_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut [f32]) {
+fn one_panel_tile<const R: usize>(tile: &Tile<'_>, out: &mut OutBlock<'_>) {
     let sums = tile_sums::<R, 1>(tile.words, tile.pairs, tile.columns.panels);
     dequantize_tile(&sums, tile, out);
 }
 
 /// `out[r · outputs + first + c] = sums[r][c] · (step_r · scale_c) + center_r · weight_sum_c`,
-/// the same operations as [`super::dequantize_sums`].
+/// the same operations as [`super::portable`]'s `dequantize_sums`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 fn dequantize_tile<const R: usize, const P: usize>(
     acc: &[[__m512i; P]; R],
     tile: &Tile<'_>,
-    out: &mut [f32],
+    out: &mut OutBlock<'_>,
 ) {
     let columns = tile.columns;
     let width = columns.scales.len();
     for ((r, sums), row) in acc.iter().enumerate().zip(tile.steps) {
         let (step, center) = (_mm512_set1_ps(row.step), _mm512_set1_ps(row.center));
-        let at = r * columns.outputs + columns.first;
-        let parts = out[at..at + width].chunks_mut(PANEL);
+        let parts = out.row(r, columns.first, width).chunks_mut(PANEL);
         let factors = tile.factors.scales.iter().zip(&tile.factors.weight_sums);
         for ((part, &sums), (&scales, &weight_sums)) in parts.zip(sums).zip(factors) {
             let scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(step, scales));

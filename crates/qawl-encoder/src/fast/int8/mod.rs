@@ -15,8 +15,11 @@
 use rayon::prelude::*;
 
 pub(crate) use super::cpu_kernel::Kernel;
-use super::cpu_kernel::{split_rows, split_rows_mut, tile_tasks, CacheLine, TILE_ROWS};
+use std::ops::Range;
+
+use super::cpu_kernel::CacheLine;
 use super::kernels::rows_per_task;
+use super::out_block::{matmul_tasks, OutBlock};
 
 /// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
 const PANEL: usize = 16;
@@ -277,45 +280,47 @@ pub(crate) fn matmul_into(
         return;
     }
     // At most 96 rows per task: their quantized words stay in L2 (≤ 300 KB at 1536 inputs).
-    let tile_rows = kernel.tile_rows();
-    let tasks = tile_tasks(rows, tile_rows, 96 / tile_rows);
     let pairs = quantized.pairs;
-    split_rows_mut(out, outputs, &tasks)
+    let (words, steps) = (&quantized.words, &quantized.steps);
+    matmul_tasks(kernel, out, outputs, 96)
         .into_par_iter()
-        .zip(split_rows(&quantized.words, pairs, &tasks))
-        .zip(split_rows(&quantized.steps, 1, &tasks))
-        .for_each(|((out, words), steps)| {
-            multiply_block(kernel, words, steps, weight, out);
+        .for_each(|(task, mut out)| {
+            let words = &words[task.rows.start * pairs..task.rows.end * pairs];
+            let steps = &steps[task.rows.clone()];
+            multiply_block(kernel, words, steps, weight, task.groups, &mut out);
         });
 }
 
-/// One task's rows: every group of panels a tile spans, tile by tile.
+/// One task's rows and column groups: group by group, tile by tile.
 fn multiply_block(
     kernel: Kernel,
     words: &[i32],
     steps: &[RowScale],
     weight: &QuantizedWeight,
-    out: &mut [f32],
+    groups: Range<usize>,
+    out: &mut OutBlock<'_>,
 ) {
     let pairs = weight.pairs();
     let outputs = weight.outputs;
     let group = kernel.panels_per_tile();
-    for (group_index, panels) in weight.panels.chunks(group * pairs.max(1)).enumerate() {
-        let first = group_index * group * PANEL;
+    let panel_count = outputs.div_ceil(PANEL);
+    for group_index in groups {
+        let first_panel = group_index * group;
+        let last_panel = (first_panel + group).min(panel_count);
+        let first = first_panel * PANEL;
         let width = (group * PANEL).min(outputs - first);
         let columns = PanelColumns {
-            panels,
+            panels: &weight.panels[first_panel * pairs..last_panel * pairs],
             scales: &weight.scales[first..first + width],
             weight_sums: &weight.sums[first..first + width],
             first,
-            outputs,
         };
         kernel.multiply_panels(words, steps, pairs, &columns, out);
     }
 }
 
 /// Consecutive packed panels (`pairs` lanes each) and what maps their i32 sums back to f32
-/// columns `first..first + width` of rows `outputs` wide.
+/// columns `first..first + width`.
 pub(super) struct PanelColumns<'a> {
     panels: &'a [PairLanes],
     /// Per column: the weights' quantization step.
@@ -323,48 +328,6 @@ pub(super) struct PanelColumns<'a> {
     /// Per column: the sum of its dequantized weights.
     weight_sums: &'a [f32],
     first: usize,
-    outputs: usize,
-}
-
-/// The reference panel product: [`portable_tile`] tile by tile, then [`dequantize_sums`].
-fn portable_panel(
-    words: &[i32],
-    steps: &[RowScale],
-    pairs: usize,
-    columns: &PanelColumns<'_>,
-    out: &mut [f32],
-) {
-    let width = columns.scales.len();
-    let tiles = words.chunks(TILE_ROWS * pairs).zip(steps.chunks(TILE_ROWS));
-    for (tile, (words, steps)) in tiles.enumerate() {
-        let mut sums = [[0i32; PANEL]; TILE_ROWS];
-        portable_tile(words, pairs, columns.panels, &mut sums[..steps.len()]);
-        for (row, (sums, step)) in sums.iter().zip(steps).enumerate() {
-            let at = (tile * TILE_ROWS + row) * columns.outputs + columns.first;
-            dequantize_sums(
-                &mut out[at..at + width],
-                sums,
-                *step,
-                columns.scales,
-                columns.weight_sums,
-            );
-        }
-    }
-}
-
-/// `out[c] = sums[c] · (step · scales[c]) + center · weight_sums[c]`: a tile row's i32 sums
-/// back to f32 (the AVX2 epilogue does the same operations, eight columns at a time).
-fn dequantize_sums(
-    out: &mut [f32],
-    sums: &[i32; PANEL],
-    row: RowScale,
-    scales: &[f32],
-    weight_sums: &[f32],
-) {
-    let columns = out.iter_mut().zip(sums).zip(scales.iter().zip(weight_sums));
-    for ((o, &sum), (&scale, &weights)) in columns {
-        *o = sum as f32 * (row.step * scale) + row.center * weights;
-    }
 }
 
 impl Kernel {
@@ -377,14 +340,14 @@ impl Kernel {
         steps: &[RowScale],
         pairs: usize,
         columns: &PanelColumns<'_>,
-        out: &mut [f32],
+        out: &mut OutBlock<'_>,
     ) {
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512 => avx512::multiply_panels(words, steps, pairs, columns, out),
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => avx2::multiply_panel(words, steps, pairs, columns, out),
-            Self::Portable => portable_panel(words, steps, pairs, columns, out),
+            Self::Portable => portable::multiply_panel(words, steps, pairs, columns, out),
         }
     }
 
@@ -400,22 +363,10 @@ impl Kernel {
     }
 }
 
-/// The reference tile: the same sums with scalar i32 arithmetic.
-fn portable_tile(words: &[i32], pairs: usize, panel: &[PairLanes], sums: &mut [[i32; PANEL]]) {
-    for (row, sums) in sums.iter_mut().enumerate() {
-        let words = words.iter().skip(row * pairs).take(pairs);
-        for (&word, lanes) in words.zip(panel) {
-            let (low, high) = (word as i16 as i32, (word >> 16) as i16 as i32);
-            for (sum, weights) in sums.iter_mut().zip(lanes.0.chunks_exact(2)) {
-                *sum += low * weights[0] as i32 + high * weights[1] as i32;
-            }
-        }
-    }
-}
-
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod portable;
 #[cfg(target_arch = "x86_64")]
 mod six_row_tile;
