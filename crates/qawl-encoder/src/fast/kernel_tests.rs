@@ -1,4 +1,4 @@
-//! Every kernel, dispatched (AVX2+FMA here when the CPU has it) and portable, against a plain
+//! Every kernel, dispatched (AVX-512 or AVX2+FMA when the CPU has them) and portable, against a plain
 //! f64 reference, on odd sizes (lengths 1, 7, 33, 385; widths 384 and 383). The softmax runs
 //! dispatched inside the attention loop, and portable on its own.
 

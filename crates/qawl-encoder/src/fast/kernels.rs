@@ -2,8 +2,8 @@
 //! bias + layer norm, and scaled softmax over the real keys of an attention row.
 //!
 //! Each kernel has one body, written as fixed-width lane loops so LLVM vectorizes it, compiled
-//! twice: for AVX2+FMA (picked at run time by `multiversion` when the CPU has it) and for the
-//! baseline target (the portable path, also what the tests call directly). Rows are split
+//! three times: for AVX-512 and for AVX2+FMA (`multiversion` picks the best the CPU has at run
+//! time) and for the baseline target (the portable path, also what the tests call directly). Rows are split
 //! across rayon's threads where the work is large enough to pay for it.
 
 use multiversion::multiversion;

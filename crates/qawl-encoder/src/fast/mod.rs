@@ -11,17 +11,17 @@
 mod attention;
 mod cpu_kernel;
 mod encoder;
-// why: the AVX2 + FMA tile kernel is a `#[target_feature]` function, called after the CPU check.
+// The tiles' `unsafe` (calls of `#[target_feature]` functions after the CPU check, `asm!`, the
+// output blocks' raw pointers) is allowed item by item, each with its SAFETY reason.
 mod f32_matmul;
-// why: the AVX2 tile kernel is a `#[target_feature]` function, called after the CPU check.
 mod int8;
 #[cfg(test)]
 mod int8_tests;
-// why: `multiversion` expands into `unsafe` calls of `#[target_feature]` clones after its own
-// CPU feature check; the kernels themselves contain no unsafe code.
 mod kernel_bench;
 #[cfg(test)]
 mod kernel_tests;
+// why: `multiversion` expands into `unsafe` calls of `#[target_feature]` clones after its own
+// CPU feature check; the kernels themselves contain no unsafe code.
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
