@@ -203,6 +203,10 @@ macro_rules! for_tall_tile_height {
 #[cfg(target_arch = "x86_64")]
 pub(crate) use for_tall_tile_height;
 
+/// Output channels per packed weight panel, in both matmuls: one AVX-512 vector of f32 or i32
+/// lanes, two AVX2 vectors.
+pub(crate) const PANEL: usize = 16;
+
 /// Rows per AVX2 (and portable) register tile, for both matmuls: 6 × 2 accumulators + 2 weight
 /// vectors + 1 broadcast fit the 16 ymm registers.
 pub(crate) const TILE_ROWS: usize = 6;

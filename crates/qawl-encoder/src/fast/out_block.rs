@@ -7,10 +7,7 @@
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use super::cpu_kernel::{task_grid, Kernel};
-
-/// Output channels per packed weight panel, in both matmuls.
-const PANEL: usize = 16;
+use super::cpu_kernel::{task_grid, Kernel, PANEL};
 
 /// One task of a tiled matmul: its rows, and its column groups (group `g` is the panels one
 /// tile spans, from panel `g · panels_per_tile` on).
@@ -30,12 +27,11 @@ pub(crate) fn matmul_tasks<'a>(
 ) -> Vec<(MatmulTask, OutBlock<'a>)> {
     let rows = out.len().checked_div(outputs).unwrap_or(0);
     let tile_rows = kernel.tile_rows();
-    let group_width = kernel.panels_per_tile() * PANEL;
-    let groups = outputs.div_ceil(group_width);
+    let groups = outputs.div_ceil(kernel.panels_per_tile() * PANEL);
     let (row_ranges, group_ranges) = task_grid(rows, tile_rows, max_rows / tile_rows, groups);
     let column_ranges: Vec<Range<usize>> = group_ranges
         .iter()
-        .map(|g| (g.start * group_width).min(outputs)..(g.end * group_width).min(outputs))
+        .map(|groups| group_span(kernel, groups, outputs).1)
         .collect();
     let tasks = row_ranges.iter().flat_map(|rows| {
         group_ranges.iter().map(move |groups| MatmulTask {
@@ -46,6 +42,31 @@ pub(crate) fn matmul_tasks<'a>(
     tasks
         .zip(OutBlock::grid(out, outputs, &row_ranges, &column_ranges))
         .collect()
+}
+
+/// The panels and the output columns that column groups `groups` cover, of `outputs` columns on
+/// `kernel`'s tiles (the last group may have fewer panels and columns).
+fn group_span(
+    kernel: Kernel,
+    groups: &Range<usize>,
+    outputs: usize,
+) -> (Range<usize>, Range<usize>) {
+    let per_group = kernel.panels_per_tile();
+    let panel_count = outputs.div_ceil(PANEL);
+    let panels =
+        (groups.start * per_group).min(panel_count)..(groups.end * per_group).min(panel_count);
+    let columns = (panels.start * PANEL).min(outputs)..(panels.end * PANEL).min(outputs);
+    (panels, columns)
+}
+
+/// For each column group of a task, the panels its tiles multiply and the output columns they
+/// write.
+pub(crate) fn group_spans(
+    kernel: Kernel,
+    groups: Range<usize>,
+    outputs: usize,
+) -> impl Iterator<Item = (Range<usize>, Range<usize>)> {
+    groups.map(move |group| group_span(kernel, &(group..group + 1), outputs))
 }
 
 /// Rows `rows` of a row-major `[.., outputs]` output, of which only `columns` may be written.

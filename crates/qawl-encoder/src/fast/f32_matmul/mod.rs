@@ -13,11 +13,8 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
-use super::cpu_kernel::{CacheLine, Kernel};
-use super::out_block::{matmul_tasks, OutBlock};
-
-/// Output channels per packed panel: two AVX2 vectors of eight f32 lanes.
-const PANEL: usize = 16;
+use super::cpu_kernel::{CacheLine, Kernel, PANEL};
+use super::out_block::{group_spans, matmul_tasks, OutBlock};
 
 /// One input of one panel: its weights for the panel's 16 channels.
 type Lanes = CacheLine<[f32; PANEL]>;
@@ -85,17 +82,13 @@ fn multiply_block(
     groups: Range<usize>,
     out: &mut OutBlock<'_>,
 ) {
-    let (inputs, outputs) = (weight.inputs, weight.outputs);
-    let group = kernel.panels_per_tile();
-    for group_index in groups {
-        let first_panel = group_index * group;
-        let panels = (first_panel + group).min(weight.panels.len() / inputs.max(1));
-        let first = first_panel * PANEL;
+    let inputs = weight.inputs;
+    for (panels, columns) in group_spans(kernel, groups, weight.outputs) {
+        let panels = &weight.panels[panels.start * inputs..panels.end * inputs];
         let columns = Columns {
-            first,
-            width: (group * PANEL).min(outputs - first),
+            first: columns.start,
+            width: columns.len(),
         };
-        let panels = &weight.panels[first_panel * inputs..panels * inputs];
         kernel.f32_panels(x, inputs, panels, columns, out);
     }
 }

@@ -17,12 +17,10 @@ use rayon::prelude::*;
 pub(crate) use super::cpu_kernel::Kernel;
 use std::ops::Range;
 
-use super::cpu_kernel::CacheLine;
+use super::cpu_kernel::{CacheLine, PANEL};
 use super::kernels::rows_per_task;
-use super::out_block::{matmul_tasks, OutBlock};
+use super::out_block::{group_spans, matmul_tasks, OutBlock};
 
-/// Output channels per packed panel: two AVX2 vectors of eight i32 lanes.
-const PANEL: usize = 16;
 /// Largest quantized weight; symmetric, so −127..=127 (int8).
 const WEIGHT_LEVELS: f32 = 127.0;
 /// Largest quantized activation: 12 bits, −2047..=2047.
@@ -301,19 +299,12 @@ fn multiply_block(
     out: &mut OutBlock<'_>,
 ) {
     let pairs = weight.pairs();
-    let outputs = weight.outputs;
-    let group = kernel.panels_per_tile();
-    let panel_count = outputs.div_ceil(PANEL);
-    for group_index in groups {
-        let first_panel = group_index * group;
-        let last_panel = (first_panel + group).min(panel_count);
-        let first = first_panel * PANEL;
-        let width = (group * PANEL).min(outputs - first);
+    for (panels, columns) in group_spans(kernel, groups, weight.outputs) {
         let columns = PanelColumns {
-            panels: &weight.panels[first_panel * pairs..last_panel * pairs],
-            scales: &weight.scales[first..first + width],
-            weight_sums: &weight.sums[first..first + width],
-            first,
+            panels: &weight.panels[panels.start * pairs..panels.end * pairs],
+            scales: &weight.scales[columns.clone()],
+            weight_sums: &weight.sums[columns.clone()],
+            first: columns.start,
         };
         kernel.multiply_panels(words, steps, pairs, &columns, out);
     }
