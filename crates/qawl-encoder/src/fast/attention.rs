@@ -1,16 +1,21 @@
 //! Multi-head self-attention over packed sequences, from the fused Q|K|V rows.
 //!
 //! Sequences are packed back to back without padding, so each query attends only to the keys
-//! of its own sequence: padding costs nothing, and no mask tensor exists. Each sequence's
-//! queries and values are regrouped by head and its keys transposed, once per task, so the
-//! loops over one head read a few contiguous kilobytes that stay in L1.
+//! of its own sequence: padding costs nothing, and no mask tensor exists. Per sequence and head,
+//! queries go in groups of 16: the scores come transposed (a row per key, a lane per query) from
+//! one register-block product that reads the keys in place, softmax runs down the lanes, and a
+//! second product weighs the values ([`super::attention_blocks`]). Each sequence's queries and
+//! values are regrouped by head once per task, so the loops over one head read a few
+//! contiguous kilobytes that stay in L1.
 
 use std::ops::Range;
 
 use multiversion::multiversion;
 use rayon::prelude::*;
 
-use super::kernels::{rows_per_task, scaled_masked_softmax_body};
+use super::attention_blocks::{Lanes, Left, Product, LANES};
+use super::cpu_kernel::Kernel;
+use super::kernels::{exponentiate_columns, rows_per_task};
 
 /// Where one sequence sits in the packed token rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,148 +40,127 @@ impl Heads {
         self.count * self.dim
     }
 }
-
-/// Per-task buffers: the current sequence's queries, keys and values regrouped by head, so
-/// every inner loop reads contiguous memory, and one row of scores.
+/// Per-task buffers: the current sequence's queries and values regrouped by head in the layouts
+/// the [`attention_blocks`](super::attention_blocks) products read, and one group's scores and
+/// context. Keys need none: the scores read them in place.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// `[hidden, width]`: column `c` of the keys of the sequence, bias added, contiguous over
-    /// the keys and zero-padded to `width` ([`padded_keys`]), so that the scores of one query
-    /// are `dim` vectorized multiply-adds over all keys at once (instead of one horizontal sum
-    /// per key).
-    keys_t: Vec<f32>,
-    /// `[heads, rows, dim]`: each head's queries of the task's rows of the sequence, bias added.
-    queries: Vec<f32>,
-    /// `[heads, len, dim]`: each head's values of the sequence, without bias (added once at the
-    /// end).
-    values: Vec<f32>,
-    scores: Vec<f32>,
+    /// `[heads, groups, dim]`: per group of [`LANES`] query rows of the task's part of the
+    /// sequence, each head's queries transposed (a lane per query), bias added; zero lanes pad
+    /// the last group.
+    queries_t: Vec<Lanes>,
+    /// `[heads, len, value panels]`: each head's values of the sequence, without bias (added
+    /// once at the end), zero-padded to whole panels.
+    values: Vec<Lanes>,
+    /// `[keys, 1]`: one group's scores `Sᵀ` (a lane per query), then `e^(s − max)` in place.
+    scores: Vec<Lanes>,
+    /// `[LANES, value panels]`: one group's context before the softmax's division.
+    context: Vec<Lanes>,
 }
 
 impl Scratch {
-    /// Regroups the keys and values of `span`, and the queries of its rows `segment` (positions
-    /// within the sequence).
+    /// Regroups the values of `span` and the queries of its rows `segment` (positions within
+    /// the sequence), and sizes the group buffers for `kernel`.
     fn load_sequence(
         &mut self,
-        qkv: &[f32],
-        bias: &[f32],
-        span: Span,
-        segment: &Range<usize>,
+        kernel: Kernel,
+        (qkv, bias): (&[f32], &[f32]),
+        (span, segment): (Span, &Range<usize>),
         heads: Heads,
+        value_panels: usize,
     ) {
         let hidden = heads.hidden();
         let stride = 3 * hidden;
-        let width = padded_keys(span.len);
-        self.keys_t.clear();
-        self.keys_t.resize(hidden * width, 0.0);
-        self.values.resize(hidden * span.len, 0.0);
-        self.queries.resize(hidden * segment.len(), 0.0);
-        let (query_bias, key_bias) = (&bias[..hidden], &bias[hidden..2 * hidden]);
         let dim = heads.dim;
+        self.values.clear();
+        self.values
+            .resize(heads.count * span.len * value_panels, [0.0; LANES]);
         for j in 0..span.len {
-            let row = &qkv[(span.start + j) * stride + hidden..][..2 * hidden];
-            let (key, value) = row.split_at(hidden);
-            for (column, (&k, &b)) in key.iter().zip(key_bias).enumerate() {
-                self.keys_t[column * width + j] = k + b;
-            }
+            let value = &qkv[(span.start + j) * stride + 2 * hidden..][..hidden];
             for head in 0..heads.count {
-                let columns = head * dim..(head + 1) * dim;
-                let to = (head * span.len + j) * dim;
-                self.values[to..to + dim].copy_from_slice(&value[columns]);
+                let to = (head * span.len + j) * value_panels;
+                let lanes = self.values[to..to + value_panels].as_flattened_mut();
+                lanes[..dim].copy_from_slice(&value[head * dim..(head + 1) * dim]);
             }
         }
-        let rows = segment.len();
+        let groups = segment.len().div_ceil(LANES);
+        self.queries_t.clear();
+        self.queries_t.resize(hidden * groups, [0.0; LANES]);
         for (i, j) in segment.clone().enumerate() {
             let query = &qkv[(span.start + j) * stride..][..hidden];
+            let (group, lane) = (i / LANES, i % LANES);
             for head in 0..heads.count {
                 let columns = head * dim..(head + 1) * dim;
-                let to = (head * rows + i) * dim;
-                let biased = query[columns.clone()].iter().zip(&query_bias[columns]);
-                for (out, (&q, &b)) in self.queries[to..to + dim].iter_mut().zip(biased) {
-                    *out = q + b;
+                let to = (head * groups + group) * dim;
+                let biased = query[columns.clone()].iter().zip(&bias[columns]);
+                for (queries, (&q, &b)) in self.queries_t[to..to + dim].iter_mut().zip(biased) {
+                    queries[lane] = q + b;
                 }
             }
         }
+        let score_rows = span
+            .len
+            .next_multiple_of(kernel.attention_rows(Product::Scores));
+        self.scores.resize(score_rows, [0.0; LANES]);
+        self.context.resize(LANES * value_panels, [0.0; LANES]);
     }
 }
 
-/// Row width of the transposed keys of a `len`-token sequence.
-fn padded_keys(len: usize) -> usize {
-    len.next_multiple_of(KEY_LANES)
+/// Where one group's context rows go, and what they need besides the scratch.
+struct GroupRows<'a> {
+    /// The first query's output, its head's first column.
+    out: &'a mut [f32],
+    /// Distance between query rows in `out` (the hidden size).
+    stride: usize,
+    /// Queries of the group that exist (the rest of [`LANES`] is padding).
+    rows: usize,
+    /// The head's value bias: the weights sum to 1, so it adds once, `Σ p (v + b) = Σ p v + b`.
+    bias: &'a [f32],
+    /// `1 / √dim`.
+    scale: f32,
 }
 
-/// `context = Σ_j weights[j] · values[j] + bias`, with `values` one head's `[len, dim]` rows;
-/// `D` is the head width when known at compile time (0: take it from `context`).
+/// One group of queries of one head: scores against `keys` (read in place; the key bias is left
+/// out, as it adds the same to every score of a query, which softmax ignores), softmax, weighted
+/// values, into the group's output rows.
 #[inline(always)]
-fn weighted_values<const D: usize>(
-    weights: &[f32],
-    values: &[f32],
-    bias: &[f32],
-    context: &mut [f32],
+fn attend_group(
+    kernel: Kernel,
+    scratch: &mut Scratch,
+    keys: Left<'_>,
+    (queries, values): (Range<usize>, Range<usize>),
+    group: GroupRows<'_>,
 ) {
-    let dim = context.len();
-    let rows = weights.iter().zip(values.chunks_exact(dim.max(1)));
-    if D == dim {
-        let mut sums = [0f32; D];
-        for (&p, value) in rows {
-            for (s, &v) in sums.iter_mut().zip(value) {
-                *s += p * v;
-            }
-        }
-        for ((c, s), &b) in context.iter_mut().zip(sums).zip(bias) {
-            *c = s + b;
-        }
-    } else {
-        context.fill(0.0);
-        for (&p, value) in rows {
-            for (c, &v) in context.iter_mut().zip(value) {
-                *c += p * v;
-            }
-        }
-        for (c, &b) in context.iter_mut().zip(bias) {
-            *c += b;
-        }
-    }
-}
-
-/// Keys scored together: four AVX registers of sums that stay in registers over a head's
-/// dimensions, instead of one pass over the whole score row per dimension.
-const KEY_BLOCK: usize = 32;
-/// The narrower block for the rest of the keys; the transposed keys are padded to a multiple of
-/// it (with zero keys, whose scores are never used), so no key is scored one at a time.
-const KEY_LANES: usize = 8;
-
-/// `scores[j] = Σ_d query[d] · keys[d][j]` for `j < width`, where `keys` holds `query.len()`
-/// rows of `width` keys and `width` is a multiple of [`KEY_LANES`]; each sum is taken over `d`
-/// in order.
-#[inline(always)]
-fn score_keys(query: &[f32], keys: &[f32], width: usize, scores: &mut [f32]) {
-    let (blocks, lanes) = scores[..width].split_at_mut(width / KEY_BLOCK * KEY_BLOCK);
-    for (index, block) in blocks.chunks_exact_mut(KEY_BLOCK).enumerate() {
-        score_block::<KEY_BLOCK>(query, keys, width, index * KEY_BLOCK, block);
-    }
-    let first = blocks.len();
-    for (index, block) in lanes.chunks_exact_mut(KEY_LANES).enumerate() {
-        score_block::<KEY_LANES>(query, keys, width, first + index * KEY_LANES, block);
-    }
-}
-
-/// The scores of keys `first..first + N`, summed in registers.
-#[inline(always)]
-fn score_block<const N: usize>(
-    query: &[f32],
-    keys: &[f32],
-    width: usize,
-    first: usize,
-    out: &mut [f32],
-) {
-    let mut sums = [0f32; N];
-    for (&q, keys) in query.iter().zip(keys.chunks_exact(width)) {
-        for (s, &k) in sums.iter_mut().zip(&keys[first..first + N]) {
-            *s += q * k;
+    let Scratch {
+        queries_t,
+        values: all_values,
+        scores,
+        context,
+    } = scratch;
+    let value_panels = context.len() / LANES;
+    kernel.product(Product::Scores, keys, &queries_t[queries], 1, scores);
+    let scores = &mut scores[..keys.rows];
+    let inverse = exponentiate_columns(scores, group.scale);
+    let weights = Left {
+        values: scores.as_flattened(),
+        rows: LANES,
+        depth: keys.rows,
+        row_stride: 1,
+        depth_stride: LANES,
+    };
+    let values = &all_values[values];
+    kernel.product(Product::Context, weights, values, value_panels, context);
+    let dim = group.bias.len();
+    let rows = context
+        .chunks_exact(value_panels)
+        .zip(inverse)
+        .take(group.rows);
+    for (row, (context, inverse)) in rows.enumerate() {
+        let out = &mut group.out[row * group.stride..][..dim];
+        for ((out, &c), &b) in out.iter_mut().zip(context.as_flattened()).zip(group.bias) {
+            *out = c * inverse + b;
         }
     }
-    out.copy_from_slice(&sums);
 }
 
 /// Attention for query rows `first_row..first_row + out.len() / hidden` into `out`.
@@ -186,8 +170,8 @@ fn score_block<const N: usize>(
 /// its queries. Every (row, head) is computed exactly as on its own.
 #[inline(always)]
 fn attend_rows_body(
-    qkv: &[f32],
-    bias: &[f32],
+    kernel: Kernel,
+    (qkv, bias): (&[f32], &[f32]),
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
@@ -195,8 +179,11 @@ fn attend_rows_body(
     out: &mut [f32],
 ) {
     let hidden = heads.hidden();
-    let dim = heads.dim;
+    let (dim, stride) = (heads.dim, 3 * hidden);
     let scale = 1.0 / (dim as f32).sqrt();
+    let value_panels = dim
+        .div_ceil(LANES)
+        .next_multiple_of(kernel.attention_panels(Product::Context));
     let end = first_row + out.len() / hidden.max(1);
     let mut row = first_row;
     while row < end {
@@ -204,34 +191,32 @@ fn attend_rows_body(
             break;
         };
         let segment = row - span.start..(span.start + span.len).min(end) - span.start;
-        scratch.load_sequence(qkv, bias, span, &segment, heads);
-        let Scratch {
-            keys_t,
-            queries,
-            values,
-            scores,
-        } = scratch;
-        let width = padded_keys(span.len);
-        scores.resize(width, 0.0);
+        let sequence = (span, &segment);
+        scratch.load_sequence(kernel, (qkv, bias), sequence, heads, value_panels);
+        let groups = segment.len().div_ceil(LANES);
         for head in 0..heads.count {
             let column = head * dim;
-            let keys = &keys_t[column * width..(column + dim) * width];
-            let queries = &queries[head * segment.len() * dim..(head + 1) * segment.len() * dim];
-            let values = &values[head * span.len * dim..(head + 1) * span.len * dim];
-            // The weights sum to 1, so the value bias adds once: Σ p (v + b) = Σ p v + b.
-            let value_bias = &bias[2 * hidden + column..][..dim];
-            for (query, j) in queries.chunks_exact(dim.max(1)).zip(segment.clone()) {
-                score_keys(query, keys, width, scores);
-                let scores = &mut scores[..span.len];
-                scaled_masked_softmax_body(scores, span.len, scale);
-                let at = (span.start + j - first_row) * hidden + column;
-                let context = &mut out[at..at + dim];
-                // e5-small's heads are 32 wide: a fixed width keeps the sums in registers.
-                match dim {
-                    32 => weighted_values::<32>(scores, values, value_bias, context),
-                    64 => weighted_values::<64>(scores, values, value_bias, context),
-                    _ => weighted_values::<0>(scores, values, value_bias, context),
-                }
+            let keys = Left {
+                values: &qkv[span.start * stride + hidden + column..],
+                rows: span.len,
+                depth: dim,
+                row_stride: stride,
+                depth_stride: 1,
+            };
+            let values = head * span.len * value_panels..(head + 1) * span.len * value_panels;
+            for group in 0..groups {
+                let queries = (head * groups + group) * dim;
+                let first = span.start + segment.start + group * LANES;
+                let at = (first - first_row) * hidden + column;
+                let rows = GroupRows {
+                    out: &mut out[at..],
+                    stride: hidden,
+                    rows: (segment.len() - group * LANES).min(LANES),
+                    bias: &bias[2 * hidden + column..][..dim],
+                    scale,
+                };
+                let parts = (queries..queries + dim, values.clone());
+                attend_group(kernel, scratch, keys, parts, rows);
             }
         }
         row = span.start + segment.end;
@@ -240,15 +225,15 @@ fn attend_rows_body(
 
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn attend_rows(
-    qkv: &[f32],
-    bias: &[f32],
+    kernel: Kernel,
+    (qkv, bias): (&[f32], &[f32]),
     span_of: &[Span],
     heads: Heads,
     first_row: usize,
     scratch: &mut Scratch,
     out: &mut [f32],
 ) {
-    attend_rows_body(qkv, bias, span_of, heads, first_row, scratch, out);
+    attend_rows_body(kernel, (qkv, bias), span_of, heads, first_row, scratch, out);
 }
 
 /// For every token: softmax(q·kᵀ / √d) · v per head, over its own sequence's keys.
@@ -285,31 +270,35 @@ pub(crate) fn attention_into(
     if sequences < threads {
         rows = rows.max(span_of.len().div_ceil(2 * threads));
     }
+    let kernel = Kernel::detect();
     out.par_chunks_mut(rows * hidden.max(1))
         .enumerate()
         .for_each_init(Scratch::default, |scratch, (task, out)| {
-            attend_rows(qkv, bias, span_of, heads, task * rows, scratch, out)
+            attend_rows(
+                kernel,
+                (qkv, bias),
+                span_of,
+                heads,
+                task * rows,
+                scratch,
+                out,
+            )
         });
 }
 
-/// The portable path of [`attention`], on the calling thread (for tests).
+/// [`attention`] with block kernel `kernel`, the rest compiled for the baseline target, on the
+/// calling thread (for tests).
 #[cfg(test)]
-pub(crate) fn attention_portable(
+pub(crate) fn attention_with(
+    kernel: Kernel,
     qkv: &[f32],
     bias: &[f32],
     span_of: &[Span],
     heads: Heads,
 ) -> Vec<f32> {
     let mut out = vec![0f32; span_of.len() * heads.hidden()];
-    attend_rows_body(
-        qkv,
-        bias,
-        span_of,
-        heads,
-        0,
-        &mut Scratch::default(),
-        &mut out,
-    );
+    let scratch = &mut Scratch::default();
+    attend_rows_body(kernel, (qkv, bias), span_of, heads, 0, scratch, &mut out);
     out
 }
 

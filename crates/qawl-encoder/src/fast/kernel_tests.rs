@@ -4,10 +4,11 @@
 
 use candle_core::cpu::erf::erf_f64;
 
-use super::attention::{attention, attention_portable, spans_of_tokens, Heads};
+use super::attention::{attention, attention_with, spans_of_tokens, Heads};
+use super::cpu_kernel::Kernel;
 use super::kernels::{
-    bias_gelu, bias_gelu_portable, erf, exp_nonpositive, residual_layer_norm,
-    residual_layer_norm_portable, scaled_masked_softmax_body as scaled_masked_softmax, NormParams,
+    bias_gelu, bias_gelu_portable, erf, exp_nonpositive, exponentiate_columns, residual_layer_norm,
+    residual_layer_norm_portable, NormParams,
 };
 use super::test_values::values;
 
@@ -106,48 +107,54 @@ fn residual_layer_norm_matches_the_definition() {
     }
 }
 
-fn exact_softmax(row: &[f32], valid: usize, scale: f64) -> Vec<f64> {
-    let max = row[..valid]
+fn exact_softmax(row: &[f32], scale: f64) -> Vec<f64> {
+    let max = row
         .iter()
         .map(|&v| f64::from(v) * scale)
         .fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = row[..valid]
+    let exps: Vec<f64> = row
         .iter()
         .map(|&v| (f64::from(v) * scale - max).exp())
         .collect();
     let sum: f64 = exps.iter().sum();
-    let mut out: Vec<f64> = exps.iter().map(|e| e / sum).collect();
-    out.resize(row.len(), 0.0);
-    out
+    exps.iter().map(|e| e / sum).collect()
+}
+
+/// Softmax of each column of `rows × 4` scores.
+fn softmax_columns(scores: &[f32], scale: f32) -> Vec<f32> {
+    let mut columns: Vec<[f32; 4]> = scores.as_chunks::<4>().0.to_vec();
+    let inverse = exponentiate_columns(&mut columns, scale);
+    columns
+        .iter()
+        .flat_map(|row| std::array::from_fn::<f32, 4, _>(|c| row[c] * inverse[c]))
+        .collect()
 }
 
 #[test]
-fn softmax_covers_only_the_real_keys_and_zeroes_padding() {
+fn softmax_goes_down_each_column_on_its_own() {
     let scale = 1.0 / 32f32.sqrt();
-    for (len, valid) in [
-        (1, 1),
-        (7, 7),
-        (7, 3),
-        (33, 33),
-        (33, 1),
-        (385, 385),
-        (385, 200),
-    ] {
-        let row = values(len, len as u64, 30.0);
-        let exact = exact_softmax(&row, valid, f64::from(scale));
-        let mut out = row.clone();
-        scaled_masked_softmax(&mut out, valid, scale);
-        let error = max_difference(&out, &exact);
-        assert!(error <= 1e-6, "len {len}, valid {valid}: max |Δ| {error:e}");
-        assert!(out[valid..].iter().all(|&p| p == 0.0));
+    for keys in [1, 7, 33, 385] {
+        let scores = values(keys * 4, keys as u64, 30.0);
+        let out = softmax_columns(&scores, scale);
+        for column in 0..4 {
+            let row: Vec<f32> = scores.iter().skip(column).step_by(4).copied().collect();
+            let got: Vec<f32> = out.iter().skip(column).step_by(4).copied().collect();
+            let error = max_difference(&got, &exact_softmax(&row, f64::from(scale)));
+            assert!(
+                error <= 1e-6,
+                "{keys} keys, column {column}: max |Δ| {error:e}"
+            );
+        }
     }
 }
 
 #[test]
 fn softmax_stays_finite_for_huge_scores() {
-    let mut row = vec![1e30f32, -1e30, 0.0, 5e29];
-    scaled_masked_softmax(&mut row, 4, 1.0);
-    assert_eq!(row, [1.0, 0.0, 0.0, 0.0]);
+    let scores = [1e30f32, -1e30, 0.0, 5e29, -1e30, 1e30, 0.0, 0.0];
+    assert_eq!(
+        softmax_columns(&scores, 1.0),
+        [1.0, 0.0, 0.5, 1.0, 0.0, 1.0, 0.5, 0.0]
+    );
 }
 
 #[test]
@@ -202,7 +209,7 @@ fn exact_attention(qkv: &[f32], lengths: &[usize], heads: Heads) -> Vec<f64> {
 
 #[test]
 fn attention_stays_within_each_sequence_and_matches_the_definition() {
-    let lengths = [1, 7, 33, 64];
+    let lengths = [1, 7, 33, 64, 17];
     for heads in [
         Heads { count: 12, dim: 32 },
         Heads { count: 1, dim: 383 },
@@ -219,9 +226,13 @@ fn attention_stays_within_each_sequence_and_matches_the_definition() {
             .collect();
         let (_, span_of) = spans_of_tokens(&lengths);
         let exact = exact_attention(&biased, &lengths, heads);
-        for run in [attention, attention_portable] {
-            let error = max_difference(&run(&qkv, &bias, &span_of, heads), &exact);
-            assert!(error <= 1e-5, "{heads:?}: max |Δ| {error:e}");
+        let dispatched = attention(&qkv, &bias, &span_of, heads);
+        let error = max_difference(&dispatched, &exact);
+        assert!(error <= 1e-5, "{heads:?}: max |Δ| {error:e}");
+        // Every block shape sums in the same order: the same bits on every CPU.
+        for kernel in Kernel::supported() {
+            let alone = attention_with(kernel, &qkv, &bias, &span_of, heads);
+            assert!(alone == dispatched, "{heads:?}, {kernel:?}: other bits");
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The non-matmul work of a BERT layer on row-major f32 slices: bias + erf-GELU, residual +
-//! bias + layer norm, and scaled softmax over the real keys of an attention row.
+//! bias + layer norm, and the scaled softmax of attention's scores.
 //!
 //! Each kernel has one body, written as fixed-width lane loops so LLVM vectorizes it, compiled
 //! three times: for AVX-512 and for AVX2+FMA (`multiversion` picks the best the CPU has at run
@@ -59,8 +59,10 @@ pub(crate) fn exp_nonpositive(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    // Wrapping: n is in [-126, 127] here, and an overflow check would stop vectorization.
-    let scale = f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23);
+    // 2^n from bits: n + 127 is an integer in [1, 127] here, and adding 2^23 puts it in the
+    // low mantissa bits, which the shift moves into the exponent (the rest shifts out). Not
+    // `n as i32`: the saturating cast does not vectorize (it ran one lane at a time).
+    let scale = f32::from_bits((n + 127.0 + 8_388_608.0).to_bits() << 23);
     if x < -87.0 {
         0.0
     } else {
@@ -206,36 +208,32 @@ pub(crate) fn layer_norm_in_place(rows: &mut [f32], norm: &NormParams<'_>) {
     });
 }
 
-/// Scaled softmax over `row[..valid]`; `row[valid..]` (padding keys) becomes 0. Inlined into
-/// the (dispatched) attention loop, so it runs with that loop's target features.
+/// Scaled softmax down the columns of `scores` (a row per key, a column per query), without
+/// the division: each score becomes `e^(s·scale − max·scale)`, and the column's `1 / Σ` is
+/// returned (attention divides its weighted sums once instead of every weight). Inlined into the
+/// (dispatched) attention loop, so it runs with that loop's target features; every operation is
+/// down a column, so the columns are vector lanes.
 #[inline(always)]
-pub(crate) fn scaled_masked_softmax_body(row: &mut [f32], valid: usize, scale: f32) {
-    let valid = valid.min(row.len());
-    let (keys, padding) = row.split_at_mut(valid);
-    padding.fill(0.0);
-    if keys.is_empty() {
-        return;
-    }
-    let mut maxima = [f32::NEG_INFINITY; LANES];
-    let chunks = keys.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (m, &v) in maxima.iter_mut().zip(chunk) {
-            *m = m.max(v);
+pub(crate) fn exponentiate_columns<const N: usize>(
+    scores: &mut [[f32; N]],
+    scale: f32,
+) -> [f32; N] {
+    let mut max = [f32::NEG_INFINITY; N];
+    for row in scores.iter() {
+        for (max, &s) in max.iter_mut().zip(row) {
+            // Not `f32::max`: its NaN rule costs a compare and a blend per vector.
+            *max = if s > *max { s } else { *max };
         }
     }
-    let max = tail
-        .iter()
-        .chain(&maxima)
-        .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
-        * scale;
-    for v in keys.iter_mut() {
-        *v = exp_nonpositive(*v * scale - max);
+    let shift = max.map(|max| max * scale);
+    let mut sums = [0f32; N];
+    for row in scores.iter_mut() {
+        for ((s, &shift), sum) in row.iter_mut().zip(&shift).zip(sums.iter_mut()) {
+            *s = exp_nonpositive(*s * scale - shift);
+            *sum += *s;
+        }
     }
-    let inverse = 1.0 / lane_sum(keys, |v| v);
-    for v in keys.iter_mut() {
-        *v *= inverse;
-    }
+    sums.map(|sum| 1.0 / sum)
 }
 
 /// Rows per rayon task: all of them when small, else a few tasks per thread for balance.

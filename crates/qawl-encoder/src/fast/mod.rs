@@ -9,6 +9,7 @@
 //! packed without padding), and fused bias + GELU and residual + layer-norm kernels.
 
 mod attention;
+mod attention_blocks;
 mod cpu_kernel;
 mod encoder;
 // The tiles' `unsafe` (calls of `#[target_feature]` functions after the CPU check, `asm!`, the
