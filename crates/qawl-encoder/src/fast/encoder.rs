@@ -173,8 +173,14 @@ impl FastStack {
         Ok(Self { layers })
     }
 
-    /// Runs every layer over `packed`.
+    /// Runs every layer over `packed`, on a thread of rayon's pool: each layer's parallel
+    /// steps (about six) then start from a pool thread, instead of the caller handing every one
+    /// to the pool and sleeping until it is done.
     pub fn forward(&self, packed: &PackedStates) -> Result<PackedStates> {
+        rayon::scope(|_| self.forward_on_this_thread(packed))
+    }
+
+    fn forward_on_this_thread(&self, packed: &PackedStates) -> Result<PackedStates> {
         let lengths: Vec<usize> = packed.spans.iter().map(|s| s.len).collect();
         let (_, span_of) = spans_of_tokens(&lengths);
         let hidden = packed.states.dim(1)?;
