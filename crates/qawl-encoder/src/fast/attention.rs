@@ -40,6 +40,7 @@ impl Heads {
         self.count * self.dim
     }
 }
+
 /// Per-task buffers: the current sequence's queries and values regrouped by head in the layouts
 /// the [`attention_blocks`](super::attention_blocks) products read, and one group's scores and
 /// context. Keys need none: the scores read them in place.
@@ -258,7 +259,7 @@ pub(crate) fn attention_into(
 ) {
     let hidden = heads.hidden();
     out.resize(span_of.len() * hidden, 0.0);
-    // Every task regroups the keys and values of each sequence it touches: with fewer
+    // Every task regroups the queries and values of each sequence it touches: with fewer
     // sequences than threads, finer tasks would mostly repeat that work, so take two per thread.
     let threads = rayon::current_num_threads();
     let sequences = span_of
