@@ -29,7 +29,7 @@ const ERF_SPLIT: f32 = 1.0;
 /// Both pieces are computed for every lane and one is kept: cheaper in vectors than a branch.
 /// Replaces a rational evaluated in f64 (8 lanes a vector, with a division) that cost 9 % of an
 /// int8 forward; the multiply-adds are fused (`mul_add`), so every build gives the same bits.
-/// Coefficients: least-squares fits made minimax by Lawson reweighting, rounded to f32.
+/// Coefficients: `tools/kernels/fit_erf.py` (least squares reweighted towards minimax).
 #[inline(always)]
 pub(crate) fn erf(x: f32) -> f32 {
     const SMALL: [f32; 7] = [
@@ -42,7 +42,7 @@ pub(crate) fn erf(x: f32) -> f32 {
         0.128_379_17,
     ];
     const TAIL: [f32; 7] = [
-        1.851_232_4e-4,
+        1.851_232_5e-4,
         -1.824_545_8e-3,
         9.888_836e-3,
         -4.149_956e-2,
