@@ -38,7 +38,8 @@ pub use device::{DeviceChoice, Precision, RuntimeOptions};
 pub use embed::{Embedding, TextEncoder, E5_QUERY_PREFIX};
 pub use error::{EncoderError, Result};
 pub use fast::{
-    cpu_kernel_name, matmul_rates, FastBertForward, MatmulRate, MatmulReport, KERNEL_VARIABLE,
+    cpu_kernel_name, matmul_rates, FastBertForward, MatmulRate, MatmulReport,
+    ACTIVATION_BITS_VARIABLE, KERNEL_VARIABLE,
 };
 pub use fetch::{
     DefaultModelFiles, FetchOutcome, FileState, FileStatus, ModelStore, DEFAULT_MODELS_DIR,

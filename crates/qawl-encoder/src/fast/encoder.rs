@@ -7,6 +7,7 @@ use std::ops::Range;
 use candle_core::{bail, DType, Device, Result, Tensor};
 use candle_transformers::models::bert::Config;
 
+use super::activation_ranges::ActivationRanges;
 use super::attention::{spans_of_tokens, Span};
 use super::kernels::{layer_norm_in_place, NormParams};
 use super::layer::{
@@ -160,15 +161,16 @@ pub(crate) struct FastStack {
 }
 
 impl FastStack {
-    /// Loads `{prefix}L` (e.g. `encoder.layer.L`) for each `L` in `layers`.
+    /// Loads `{prefix}L` (e.g. `encoder.layer.L`) for each `L` in `layers`, with 8-bit int8
+    /// activations where `ranges` has the layer's ([`FastLayer::load`]).
     pub fn load(
         get: &WeightSource<'_>,
         prefix: &str,
         layers: Range<usize>,
-        shape: LayerShape,
+        (shape, ranges): (LayerShape, Option<&ActivationRanges>),
     ) -> Result<Self> {
         let layers = layers
-            .map(|layer| FastLayer::load(get, &format!("{prefix}{layer}"), shape))
+            .map(|layer| FastLayer::load(get, &format!("{prefix}{layer}"), shape, ranges))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { layers })
     }
@@ -240,7 +242,12 @@ impl FastBertForward {
             let get = from_map(tensors);
             Ok(Self {
                 embeddings: FastEmbeddings::load(&get, words, shape)?,
-                stack: FastStack::load(&get, "encoder.layer.", 0..config.num_hidden_layers, shape)?,
+                stack: FastStack::load(
+                    &get,
+                    "encoder.layer.",
+                    0..config.num_hidden_layers,
+                    (shape, ActivationRanges::bundled()),
+                )?,
                 hidden_size: config.hidden_size,
             })
         };

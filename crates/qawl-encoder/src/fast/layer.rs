@@ -4,8 +4,10 @@
 
 use candle_core::{bail, DType, Device, Result, Storage, Tensor};
 
+use super::activation_ranges::ActivationRanges;
 use super::attention::{attention_into, Heads, Span};
 use super::f32_matmul::{self, F32Weight};
+use super::int8::eight_bit::{self, EightBitWeight};
 use super::int8::{self, Kernel, QuantizedRows, QuantizedWeight};
 use super::kernels::{bias_gelu, residual_layer_norm, NormParams};
 use crate::device::Precision;
@@ -51,6 +53,8 @@ enum Projection {
     F32(F32Weight),
     /// Int8 per output channel, packed for [`int8::matmul_into`].
     Int8(QuantizedWeight),
+    /// Int8 for 8-bit, smoothed activations ([`eight_bit::matmul_into`]).
+    EightBit(EightBitWeight),
 }
 
 /// A linear map and its bias (added by the kernel that follows the matmul).
@@ -62,12 +66,13 @@ struct Dense {
 
 impl Dense {
     /// Stacks the `[out_i, in]` weights of `modules` along the output, packed for the f32 tile
-    /// or quantized per output channel for the int8 one.
+    /// or quantized per output channel for the int8 one (for 8-bit activations where the
+    /// inputs' `ranges` are known).
     fn load(
         get: &WeightSource<'_>,
         modules: &[String],
         inputs: usize,
-        precision: Precision,
+        (precision, ranges): (Precision, Option<&[f32]>),
     ) -> Result<Self> {
         let mut weights = Vec::new();
         let mut bias = Vec::new();
@@ -84,8 +89,13 @@ impl Dense {
             .to_device(&Device::Cpu)?
             .contiguous()?;
         let outputs = bias.len();
-        let weight = match precision {
-            Precision::Int8 if inputs <= int8::MAX_INPUTS => {
+        let weight = match (precision, ranges) {
+            (Precision::Int8, Some(ranges)) if inputs <= int8::MAX_INPUTS => {
+                Projection::EightBit(with_values(&stacked, |rows| {
+                    EightBitWeight::from_rows(rows, outputs, inputs, ranges)
+                })?)
+            }
+            (Precision::Int8, _) if inputs <= int8::MAX_INPUTS => {
                 Projection::Int8(with_values(&stacked, |rows| {
                     QuantizedWeight::from_rows(rows, outputs, inputs)
                 })?)
@@ -120,6 +130,7 @@ impl Dense {
         let inputs = match &self.weight {
             Projection::F32(weight) => weight.inputs(),
             Projection::Int8(weight) => weight.inputs(),
+            Projection::EightBit(weight) => weight.inputs(),
         };
         if inputs == 0 || !x.len().is_multiple_of(inputs) {
             bail!("{} values do not split into rows of {inputs}", x.len())
@@ -128,6 +139,9 @@ impl Dense {
             Projection::F32(weight) => f32_matmul::matmul_into(Kernel::detect(), x, weight, out),
             Projection::Int8(weight) => {
                 int8::matmul_into(Kernel::detect(), x, weight, quantized, out)
+            }
+            Projection::EightBit(weight) => {
+                eight_bit::matmul_into(Kernel::detect(), x, weight, quantized, out)
             }
         }
         Ok(())
@@ -214,9 +228,16 @@ pub(crate) struct FastLayer {
 }
 
 impl FastLayer {
-    /// Loads the layer whose weights sit under `prefix` (e.g. `encoder.layer.3`).
-    pub fn load(get: &WeightSource<'_>, prefix: &str, shape: LayerShape) -> Result<Self> {
+    /// Loads the layer whose weights sit under `prefix` (e.g. `encoder.layer.3`); with
+    /// `ranges` for it, its int8 Q|K|V and feed-forward-in projections take 8-bit activations.
+    pub fn load(
+        get: &WeightSource<'_>,
+        prefix: &str,
+        shape: LayerShape,
+        ranges: Option<&ActivationRanges>,
+    ) -> Result<Self> {
         let module = |path: &str| format!("{prefix}.{path}");
+        let range = |path: &str| ranges.and_then(|r| r.of(&module(path), shape.hidden));
         let qkv = Dense::load(
             get,
             &[
@@ -225,13 +246,18 @@ impl FastLayer {
                 module("attention.self.value"),
             ],
             shape.hidden,
-            shape.precision,
+            (shape.precision, range("attention.self.query")),
         )?;
-        let dense =
-            |name: &str, inputs: usize| Dense::load(get, &[module(name)], inputs, shape.precision);
-        let attention_output = dense("attention.output.dense", shape.hidden)?;
-        let intermediate = dense("intermediate.dense", shape.hidden)?;
-        let output = dense("output.dense", shape.intermediate)?;
+        let dense = |name: &str, inputs: usize, ranges: Option<&[f32]>| {
+            Dense::load(get, &[module(name)], inputs, (shape.precision, ranges))
+        };
+        let attention_output = dense("attention.output.dense", shape.hidden, None)?;
+        let intermediate = dense(
+            "intermediate.dense",
+            shape.hidden,
+            range("intermediate.dense"),
+        )?;
+        let output = dense("output.dense", shape.intermediate, None)?;
         if qkv.outputs() != 3 * shape.hidden
             || attention_output.outputs() != shape.hidden
             || intermediate.outputs() != shape.intermediate

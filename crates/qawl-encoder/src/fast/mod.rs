@@ -8,12 +8,15 @@
 //! one fused Q|K|V projection, attention per sequence over its real tokens only (sequences are
 //! packed without padding), and fused bias + GELU and residual + layer-norm kernels.
 
+mod activation_ranges;
 mod attention;
 mod attention_blocks;
 mod cpu_kernel;
 mod encoder;
 // The tiles' `unsafe` (calls of `#[target_feature]` functions after the CPU check, `asm!`, the
 // output blocks' raw pointers) is allowed item by item, each with its SAFETY reason.
+#[cfg(test)]
+mod eight_bit_tests;
 mod f32_matmul;
 mod int8;
 #[cfg(test)]
@@ -30,6 +33,8 @@ mod out_block;
 mod test_values;
 mod word_table;
 
+pub(crate) use activation_ranges::ActivationRanges;
+pub use activation_ranges::ACTIVATION_BITS_VARIABLE;
 pub use cpu_kernel::KERNEL_VARIABLE;
 pub use encoder::FastBertForward;
 pub(crate) use encoder::{from_map, FastEmbeddings, FastStack, PackedStates};

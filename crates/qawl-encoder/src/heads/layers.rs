@@ -11,7 +11,9 @@ use candle_transformers::models::bert::{BertEncoder, BertModel, Config};
 
 use crate::batch::TokenBatch;
 use crate::device::Precision;
-use crate::fast::{from_map, FastEmbeddings, FastStack, LayerShape, PackedStates, Q4Rows};
+use crate::fast::{
+    from_map, ActivationRanges, FastEmbeddings, FastStack, LayerShape, PackedStates, Q4Rows,
+};
 use crate::forward::ForwardKind;
 
 /// Embeddings and layers `0..depth` of the base model.
@@ -51,7 +53,12 @@ impl Trunk {
                 let get = from_map(base);
                 Ok(Self::Fast(
                     FastEmbeddings::load(&get, words, shape)?,
-                    FastStack::load(&get, "encoder.layer.", 0..depth, shape)?,
+                    FastStack::load(
+                        &get,
+                        "encoder.layer.",
+                        0..depth,
+                        (shape, ActivationRanges::bundled()),
+                    )?,
                 ))
             }
             ForwardKind::Candle => {
@@ -111,7 +118,9 @@ impl Branch {
         match kind {
             ForwardKind::Fast => {
                 let shape = LayerShape::of(config)?.with_precision(precision);
-                FastStack::load(&from_map(&tensors), "layer.", 0..layers, shape).map(Self::Fast)
+                // The heads' own layers keep 12-bit activations: no ranges measured for them.
+                FastStack::load(&from_map(&tensors), "layer.", 0..layers, (shape, None))
+                    .map(Self::Fast)
             }
             ForwardKind::Candle => {
                 let mut branch_config = config.clone();

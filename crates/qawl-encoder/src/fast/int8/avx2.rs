@@ -162,7 +162,7 @@ fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
         bytemuck::cast(probe),
         tail,
     );
-    let (scale, center, inverse) = activation_scale(low, high, finite);
+    let (scale, center, inverse) = activation_scale(low, high, finite, ACTIVATION_LEVELS);
     if !finite {
         // The step is NaN, so the words do not matter; the portable path also leaves zeros.
         words.fill(0);
@@ -188,6 +188,6 @@ fn quantize_row_avx2(row: &[f32], words: &mut [i32]) -> RowScale {
         *out = bytemuck::cast(_mm256_permute4x64_epi64::<0b11_01_10_00>(packed));
     }
     let done = sixteens.len() * 8;
-    pack_levels(rest, &mut words[done..], center, inverse);
+    pack_levels(rest, &mut words[done..], center, inverse, ACTIVATION_LEVELS);
     scale
 }

@@ -177,24 +177,24 @@ fn quantize_weights(row: &[f32]) -> (f32, Vec<i16>) {
 /// An activation row quantized around its mid-range into i16 pair words; returns its scale.
 fn quantize_activations(row: &[f32], words: &mut [i32]) -> RowScale {
     let (low, high, finite) = range_of(row);
-    let (scale, center, inverse) = activation_scale(low, high, finite);
-    pack_levels(row, words, center, inverse);
+    let (scale, center, inverse) = activation_scale(low, high, finite, ACTIVATION_LEVELS);
+    pack_levels(row, words, center, inverse, ACTIVATION_LEVELS);
     scale
 }
 
 /// How an activation row with this range is quantized: its scale, and the centre and
 /// `levels / peak` that map its values to levels (around its mid-range; 0 if not finite).
 #[inline(always)]
-fn activation_scale(low: f32, high: f32, finite: bool) -> (RowScale, f32, f32) {
+fn activation_scale(low: f32, high: f32, finite: bool, levels: f32) -> (RowScale, f32, f32) {
     let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
-    let (scale, inverse) = row_scale(low, high, finite, center, ACTIVATION_LEVELS);
+    let (scale, inverse) = row_scale(low, high, finite, center, levels);
     (scale, center, inverse)
 }
 
 /// The levels of `row` as i16 pair words, low half first; an odd row's last word holds one.
 #[inline(always)]
-fn pack_levels(row: &[f32], words: &mut [i32], center: f32, inverse: f32) {
-    let level = |v: f32| level(v, center, inverse, ACTIVATION_LEVELS);
+fn pack_levels(row: &[f32], words: &mut [i32], center: f32, inverse: f32, levels: f32) {
+    let level = |v: f32| level(v, center, inverse, levels);
     let mut pairs = row.chunks_exact(2);
     for (word, pair) in words.iter_mut().zip(&mut pairs) {
         *word = (level(pair[0]) & 0xFFFF) | (level(pair[1]) << 16);
@@ -222,6 +222,8 @@ pub(crate) struct QuantizedRows {
     steps: Vec<RowScale>,
     words: Vec<i32>,
     pairs: usize,
+    /// 8-bit rows for `vpdpbusd` ([`eight_bit`]): four unsigned levels a word, low byte first.
+    quads: Vec<i32>,
 }
 
 impl QuantizedRows {
@@ -358,6 +360,7 @@ impl Kernel {
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+pub(crate) mod eight_bit;
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod six_row_tile;
