@@ -53,24 +53,30 @@ impl EightBitWeight {
     /// |value| per input channel), quantizes and packs it. A channel with a zero or non-finite
     /// range or weight column is left as it is.
     pub fn from_rows(weight: &[f32], outputs: usize, inputs: usize, ranges: &[f32]) -> Self {
-        let mut smoothed = weight.to_vec();
-        let mut inverse_smoothing = vec![1f32; inputs];
-        for (j, (&range, inverse)) in ranges.iter().zip(&mut inverse_smoothing).enumerate() {
-            let column = smoothed.iter().skip(j).step_by(inputs.max(1)).take(outputs);
-            let peak = column.fold(0f32, |peak, &w| peak.max(w.abs()));
-            let factor = (range / peak).sqrt();
-            if factor.is_finite() && factor > 0.0 {
-                for w in smoothed
-                    .iter_mut()
-                    .skip(j)
-                    .step_by(inputs.max(1))
-                    .take(outputs)
-                {
-                    *w *= factor;
-                }
-                *inverse = 1.0 / factor;
+        // Row by row (the weights are stored by output channel), not column by column.
+        let rows = weight.chunks_exact(inputs.max(1)).take(outputs);
+        let mut peaks = vec![0f32; inputs];
+        for row in rows.clone() {
+            for (peak, &w) in peaks.iter_mut().zip(row) {
+                *peak = peak.max(w.abs());
             }
         }
+        let factors: Vec<f32> = peaks
+            .iter()
+            .enumerate()
+            .map(|(j, &peak)| ranges.get(j).map_or(1.0, |&range| (range / peak).sqrt()))
+            .map(|factor| {
+                if factor.is_finite() && factor > 0.0 {
+                    factor
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let inverse_smoothing = factors.iter().map(|factor| 1.0 / factor).collect();
+        let smoothed: Vec<f32> = rows
+            .flat_map(|row| row.iter().zip(&factors).map(|(&w, &factor)| w * factor))
+            .collect();
         let weight = QuantizedWeight::from_rows(&smoothed, outputs, inputs);
         let (pairs, groups) = (weight.pairs(), inputs.div_ceil(4));
         let panel_count = outputs.div_ceil(PANEL);
