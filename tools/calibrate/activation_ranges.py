@@ -20,7 +20,6 @@ Offline tooling (torch, transformers, safetensors; bench/requirements.txt has th
         --out models/calibration/multilingual-e5-small.activation-ranges.safetensors
 """
 import argparse
-import hashlib
 import os
 import random
 import sys
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "models", "train"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 import task_data  # noqa: E402
 from fixture_inputs import load_tokenizer  # noqa: E402
-from make_e5_reference import load_model  # noqa: E402
+from make_e5_reference import load_model, sha256  # noqa: E402
 
 # The projections whose inputs are quantized to 8 bits: both read a layer norm's output.
 PROJECTIONS = ("attention.self.query", "intermediate.dense")
@@ -55,14 +54,6 @@ def sample_texts(data, per_source, seed):
                 else:
                     texts.append((" ".join(example.tokens), None))
     return texts
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def main():
