@@ -2,8 +2,10 @@
 //! channel of its Q|K|V and feed-forward-in projections took on training text of the three
 //! heads (`tools/calibrate/activation_ranges.py` measures them; the file is committed and built
 //! in). With them the int8 path quantizes those inputs to 8 bits for `vpdpbusd`, smoothed first
-//! ([`super::int8::eight_bit`]); without them (another model, a CPU without AVX-512 VNNI, or
-//! [`ACTIVATION_BITS_VARIABLE`] set to 12) every input keeps 12 bits.
+//! ([`super::int8::eight_bit`]); without them (a CPU without AVX-512 VNNI, or
+//! [`ACTIVATION_BITS_VARIABLE`] set to 12) every input keeps 12 bits. They are looked up by
+//! module name and width, so they fit the default model: the fast forward is built only from
+//! E5S1 files (the default model's format); Hugging Face checkpoints run through candle.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
