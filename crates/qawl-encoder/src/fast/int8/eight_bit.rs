@@ -18,8 +18,8 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::{
-    matmul_tasks, multiply_block, pack_levels, range_of, round_even, row_scale, Kernel,
-    QuantizedRows, QuantizedWeight, RowScale, PANEL,
+    group_spans, matmul_tasks, multiply_block, pack_levels, range_of, round_even, row_scale,
+    Kernel, QuantizedRows, QuantizedWeight, RowScale, PANEL,
 };
 use crate::fast::cpu_kernel::CacheLine;
 use crate::fast::kernels::rows_per_task;
@@ -267,16 +267,10 @@ fn multiply_quad_block(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        let kernel = Kernel::Avx512;
-        let (pairs, quad_groups) = (weight.weight.pairs(), weight.inputs().div_ceil(4));
-        let q = &weight.weight;
-        for (panels, columns) in crate::fast::out_block::group_spans(kernel, groups, q.outputs) {
-            let panel_columns = super::PanelColumns {
-                panels: &q.panels[panels.start * pairs..panels.end * pairs],
-                scales: &q.scales[columns.clone()],
-                weight_sums: &q.sums[columns.clone()],
-                first: columns.start,
-            };
+        let quad_groups = weight.inputs().div_ceil(4);
+        let outputs = weight.weight.outputs;
+        for (panels, columns) in group_spans(Kernel::Avx512, groups, outputs) {
+            let panel_columns = weight.weight.panel_columns(panels.clone(), columns);
             let quads = super::avx512::QuadPanels {
                 quads: &weight.quads[panels.start * quad_groups..panels.end * quad_groups],
                 groups: quad_groups,

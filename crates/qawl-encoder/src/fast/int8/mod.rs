@@ -300,15 +300,23 @@ fn multiply_block(
     groups: Range<usize>,
     out: &mut OutBlock<'_>,
 ) {
-    let pairs = weight.pairs();
     for (panels, columns) in group_spans(kernel, groups, weight.outputs) {
-        let columns = PanelColumns {
-            panels: &weight.panels[panels.start * pairs..panels.end * pairs],
-            scales: &weight.scales[columns.clone()],
-            weight_sums: &weight.sums[columns.clone()],
+        let columns = weight.panel_columns(panels, columns);
+        kernel.multiply_panels(words, steps, weight.pairs(), &columns, out);
+    }
+}
+
+impl QuantizedWeight {
+    /// Panels `panels` and what turns their sums back into f32 columns `columns` (one column
+    /// group of a task, as [`group_spans`] gives them).
+    fn panel_columns(&self, panels: Range<usize>, columns: Range<usize>) -> PanelColumns<'_> {
+        let pairs = self.pairs();
+        PanelColumns {
+            panels: &self.panels[panels.start * pairs..panels.end * pairs],
+            scales: &self.scales[columns.clone()],
+            weight_sums: &self.sums[columns.clone()],
             first: columns.start,
-        };
-        kernel.multiply_panels(words, steps, pairs, &columns, out);
+        }
     }
 }
 
