@@ -3,7 +3,7 @@
 //! built-in ranges of the default model.
 
 use super::activation_ranges::{wanted_bits, ActivationRanges};
-use super::int8::eight_bit::{matmul_into, EightBitWeight};
+use super::int8::eight_bit::{matmul_into, uses_quads, EightBitWeight};
 use super::int8::{Kernel, QuantizedRows};
 use super::test_values::values;
 
@@ -36,7 +36,8 @@ fn every_kernel_gives_the_same_8_bit_product_as_the_portable_one() {
         }
         let w = values(outputs * inputs, seed + 1, 0.2);
         let ranges: Vec<f32> = (0..inputs).map(|j| 1.0 + (j % 5) as f32 * 4.0).collect();
-        let weight = EightBitWeight::from_rows(&w, outputs, inputs, &ranges);
+        let weight =
+            EightBitWeight::for_kernels(&w, outputs, inputs, &ranges, &Kernel::supported());
         let reference = product(Kernel::Portable, &x, &weight);
         assert_eq!(reference.len(), rows * outputs);
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
@@ -47,6 +48,29 @@ fn every_kernel_gives_the_same_8_bit_product_as_the_portable_one() {
                 bits(&reference),
                 "{rows}×{inputs}·{outputs} ({kernel:?})"
             );
+        }
+    }
+}
+
+#[test]
+fn a_weight_packed_for_one_kernel_keeps_only_its_packing_and_gives_the_same_bits() {
+    let (rows, inputs, outputs) = (30, 385, 40);
+    let x = values(rows * inputs, 11, 3.0);
+    let w = values(outputs * inputs, 12, 0.2);
+    let ranges: Vec<f32> = (0..inputs).map(|j| 1.0 + (j % 7) as f32).collect();
+    let both = EightBitWeight::for_kernels(&w, outputs, inputs, &ranges, &Kernel::supported());
+    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    for kernel in Kernel::supported() {
+        let own = EightBitWeight::for_kernels(&w, outputs, inputs, &ranges, &[kernel]);
+        assert_eq!(
+            bits(&product(kernel, &x, &own)),
+            bits(&product(kernel, &x, &both)),
+            "{kernel:?}"
+        );
+        // Where this CPU has the `vpdpbusd` tile, "every kernel" keeps i8 quads and i16 panels
+        // (3 bytes a weight), one kernel only its own (1 or 2).
+        if Kernel::supported().into_iter().any(uses_quads) {
+            assert!(own.packed_bytes() < both.packed_bytes(), "{kernel:?}");
         }
     }
 }

@@ -34,13 +34,15 @@ const OFFSET: i32 = 128;
 /// inputs `4g..4g + 4` — what `vpdpbusd` multiplies with one broadcast word of four levels.
 pub(super) type QuadLanes = CacheLine<[i8; PANEL * 4]>;
 
-/// A linear map for 8-bit activations: smoothed, quantized per output channel, packed for every
-/// kernel.
+/// A linear map for 8-bit activations: smoothed, quantized per output channel, packed for the
+/// kernels it was built for.
 #[derive(Debug, Clone)]
 pub(crate) struct EightBitWeight {
-    /// The smoothed weights in the 12-bit path's layout (the AVX2 and portable tiles).
+    /// The smoothed weights in the 12-bit path's layout (the AVX2 and portable tiles); its
+    /// panels are empty where only `vpdpbusd` multiplies (its column factors serve every tile).
     weight: QuantizedWeight,
-    /// The same levels by groups of four inputs: panel `p`, group `g` at `p · groups + g`.
+    /// The same levels by groups of four inputs: panel `p`, group `g` at `p · groups + g`;
+    /// empty where no kernel built for takes them.
     quads: Vec<QuadLanes>,
     /// Per output channel (padded to whole panels): the sum of its weight levels.
     level_sums: Vec<i32>,
@@ -50,9 +52,24 @@ pub(crate) struct EightBitWeight {
 
 impl EightBitWeight {
     /// Smooths `weight` (`[outputs, inputs]` row-major) with the inputs' `ranges` (largest
-    /// |value| per input channel), quantizes and packs it. A channel with a zero or non-finite
-    /// range or weight column is left as it is.
+    /// |value| per input channel), quantizes it and packs it for this CPU's kernel
+    /// ([`Kernel::detect`]). A channel with a zero or non-finite range or weight column is left
+    /// as it is.
     pub fn from_rows(weight: &[f32], outputs: usize, inputs: usize, ranges: &[f32]) -> Self {
+        Self::for_kernels(weight, outputs, inputs, ranges, &[Kernel::detect()])
+    }
+
+    /// [`Self::from_rows`] packed for each of `kernels` (the tests compare them on one
+    /// weight): the 12-bit path's i16 panels are kept only if one of them does not take
+    /// `vpdpbusd`'s quads (on AVX-512 VNNI they would be ≈ 25 MB of e5-small's weights that
+    /// nothing reads), the quads only if one does.
+    pub fn for_kernels(
+        weight: &[f32],
+        outputs: usize,
+        inputs: usize,
+        ranges: &[f32],
+        kernels: &[Kernel],
+    ) -> Self {
         // Row by row (the weights are stored by output channel), not column by column.
         let rows = weight.chunks_exact(inputs.max(1)).take(outputs);
         let mut peaks = vec![0f32; inputs];
@@ -77,10 +94,14 @@ impl EightBitWeight {
         let smoothed: Vec<f32> = rows
             .flat_map(|row| row.iter().zip(&factors).map(|(&w, &factor)| w * factor))
             .collect();
-        let weight = QuantizedWeight::from_rows(&smoothed, outputs, inputs);
+        let mut weight = QuantizedWeight::from_rows(&smoothed, outputs, inputs);
         let (pairs, groups) = (weight.pairs(), inputs.div_ceil(4));
         let panel_count = outputs.div_ceil(PANEL);
-        let mut quads = vec![CacheLine([0i8; PANEL * 4]); panel_count * groups];
+        let quad_count = match kernels.iter().any(|&kernel| uses_quads(kernel)) {
+            true => panel_count * groups,
+            false => 0,
+        };
+        let mut quads = vec![CacheLine([0i8; PANEL * 4]); quad_count];
         let mut level_sums = vec![0i32; panel_count * PANEL];
         for (index, pair) in weight.panels.iter().enumerate() {
             let (panel, q) = (index / pairs.max(1), index % pairs.max(1));
@@ -88,10 +109,15 @@ impl EightBitWeight {
                 for (half, &level) in levels.iter().enumerate() {
                     let input = 2 * q + half;
                     // Weight levels are −127..=127: they fit an i8.
-                    quads[panel * groups + input / 4].0[lane * 4 + input % 4] = level as i8;
+                    if let Some(quad) = quads.get_mut(panel * groups + input / 4) {
+                        quad.0[lane * 4 + input % 4] = level as i8;
+                    }
                     level_sums[panel * PANEL + lane] += i32::from(level);
                 }
             }
+        }
+        if kernels.iter().all(|&kernel| uses_quads(kernel)) {
+            weight.drop_panels();
         }
         Self {
             weight,
@@ -104,6 +130,19 @@ impl EightBitWeight {
     /// Width of the input rows.
     pub fn inputs(&self) -> usize {
         self.weight.inputs
+    }
+
+    /// Whether `kernel` multiplies this weight's quads (else the 12-bit path's panels): it
+    /// must be one of the kernels the weight was packed for.
+    fn multiplies_quads(&self, kernel: Kernel) -> bool {
+        uses_quads(kernel) && !self.quads.is_empty()
+    }
+
+    /// Bytes of packed weights kept (both packings where both were asked for).
+    #[cfg(test)]
+    pub fn packed_bytes(&self) -> usize {
+        std::mem::size_of_val(self.quads.as_slice())
+            + std::mem::size_of_val(self.weight.panels.as_slice())
     }
 }
 
@@ -173,7 +212,7 @@ impl QuantizedRows {
     fn fill_eight_bit(&mut self, kernel: Kernel, x: &[f32], weight: &EightBitWeight) {
         let inputs = weight.inputs();
         let rows = x.len() / inputs.max(1);
-        let quads = uses_quads(kernel);
+        let quads = weight.multiplies_quads(kernel);
         let (pairs, groups) = (inputs.div_ceil(2), inputs.div_ceil(4));
         let per_row = if quads { groups } else { pairs };
         self.steps.resize(rows, RowScale::default());
@@ -232,7 +271,7 @@ pub(crate) fn matmul_into(
         out.fill(0.0);
         return;
     }
-    let quads = uses_quads(kernel);
+    let quads = weight.multiplies_quads(kernel);
     let (pairs, groups) = (inputs.div_ceil(2), inputs.div_ceil(4));
     let QuantizedRows {
         steps,

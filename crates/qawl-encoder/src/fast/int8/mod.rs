@@ -309,10 +309,20 @@ fn multiply_block(
 impl QuantizedWeight {
     /// Panels `panels` and what turns their sums back into f32 columns `columns` (one column
     /// group of a task, as [`group_spans`] gives them).
+    /// Frees the i16 panels, keeping the column factors (for a weight that only the
+    /// `vpdpbusd` tile multiplies, from its own packing).
+    fn drop_panels(&mut self) {
+        self.panels = Vec::new();
+    }
+
     fn panel_columns(&self, panels: Range<usize>, columns: Range<usize>) -> PanelColumns<'_> {
         let pairs = self.pairs();
         PanelColumns {
-            panels: &self.panels[panels.start * pairs..panels.end * pairs],
+            // Empty where only `vpdpbusd`'s quads were kept (see `drop_panels`).
+            panels: self
+                .panels
+                .get(panels.start * pairs..panels.end * pairs)
+                .unwrap_or_default(),
             scales: &self.scales[columns.clone()],
             weight_sums: &self.sums[columns.clone()],
             first: columns.start,
