@@ -18,7 +18,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::{
-    group_spans, matmul_tasks, multiply_block, pack_levels, range_of, round_even, row_scale,
+    activation_scale, group_spans, matmul_tasks, multiply_block, pack_levels, range_of, round_even,
     Kernel, QuantizedRows, QuantizedWeight, RowScale, PANEL,
 };
 use crate::fast::cpu_kernel::CacheLine;
@@ -158,8 +158,7 @@ fn quantize_row(
     smoothed.resize(row.len(), 0.0);
     smooth(row, inverse_smoothing, smoothed);
     let (low, high, finite) = range_of(smoothed);
-    let center = if finite { low / 2.0 + high / 2.0 } else { 0.0 };
-    let (scale, inverse) = row_scale(low, high, finite, center, LEVELS);
+    let (scale, center, inverse) = activation_scale(low, high, finite, LEVELS);
     match out {
         RowWords::Pairs(words) if finite => pack_levels(smoothed, words, center, inverse, LEVELS),
         RowWords::Pairs(words) => words.fill(0),

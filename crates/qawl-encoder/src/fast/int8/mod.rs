@@ -307,14 +307,14 @@ fn multiply_block(
 }
 
 impl QuantizedWeight {
-    /// Panels `panels` and what turns their sums back into f32 columns `columns` (one column
-    /// group of a task, as [`group_spans`] gives them).
     /// Frees the i16 panels, keeping the column factors (for a weight that only the
     /// `vpdpbusd` tile multiplies, from its own packing).
     fn drop_panels(&mut self) {
         self.panels = Vec::new();
     }
 
+    /// Panels `panels` and what turns their sums back into f32 columns `columns` (one column
+    /// group of a task, as [`group_spans`] gives them).
     fn panel_columns(&self, panels: Range<usize>, columns: Range<usize>) -> PanelColumns<'_> {
         let pairs = self.pairs();
         PanelColumns {
