@@ -18,7 +18,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::{
-    activation_scale, group_spans, matmul_tasks, multiply_block, pack_levels, range_of, round_even,
+    activation_scale, group_spans, multiply_block, pack_levels, range_of, round_even, run_tasks,
     Kernel, QuantizedRows, QuantizedWeight, RowScale, PANEL,
 };
 use crate::fast::cpu_kernel::CacheLine;
@@ -265,11 +265,6 @@ pub(crate) fn matmul_into(
     let (inputs, outputs) = (weight.weight.inputs, weight.weight.outputs);
     let rows = x.len() / inputs.max(1);
     quantized.fill_eight_bit(kernel, &x[..rows * inputs], weight);
-    out.resize(rows * outputs, 0.0);
-    if rows == 0 || outputs == 0 || inputs == 0 {
-        out.fill(0.0);
-        return;
-    }
     let quads = weight.multiplies_quads(kernel);
     let (pairs, groups) = (inputs.div_ceil(2), inputs.div_ceil(4));
     let QuantizedRows {
@@ -278,19 +273,16 @@ pub(crate) fn matmul_into(
         quads: quad_words,
         ..
     } = &*quantized;
-    // At most 96 rows per task, as on the 12-bit path.
-    matmul_tasks(kernel, out, outputs, 96)
-        .into_par_iter()
-        .for_each(|(task, mut out)| {
-            let steps = &steps[task.rows.clone()];
-            if quads {
-                let words = &quad_words[task.rows.start * groups..task.rows.end * groups];
-                multiply_quad_block(words, steps, weight, task.groups, &mut out);
-            } else {
-                let words = &words[task.rows.start * pairs..task.rows.end * pairs];
-                multiply_block(kernel, words, steps, &weight.weight, task.groups, &mut out);
-            }
-        });
+    run_tasks(kernel, out, (rows, inputs, outputs), |task, out| {
+        let steps = &steps[task.rows.clone()];
+        if quads {
+            let words = &quad_words[task.rows.start * groups..task.rows.end * groups];
+            multiply_quad_block(words, steps, weight, task.groups, out);
+        } else {
+            let words = &words[task.rows.start * pairs..task.rows.end * pairs];
+            multiply_block(kernel, words, steps, &weight.weight, task.groups, out);
+        }
+    });
 }
 
 /// One task's rows and column groups on the `vpdpbusd` tile (x86-64 only; [`uses_quads`] is

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use super::cpu_kernel::{CacheLine, PANEL};
 use super::kernels::rows_per_task;
-use super::out_block::{group_spans, matmul_tasks, OutBlock};
+use super::out_block::{group_spans, matmul_tasks, MatmulTask, OutBlock};
 
 /// Largest quantized weight; symmetric, so −127..=127 (int8).
 const WEIGHT_LEVELS: f32 = 127.0;
@@ -274,21 +274,32 @@ pub(crate) fn matmul_into(
     let (inputs, outputs) = (weight.inputs, weight.outputs);
     let rows = x.len() / inputs.max(1);
     quantized.fill(kernel, &x[..rows * inputs], inputs);
+    let pairs = quantized.pairs;
+    let (words, steps) = (&quantized.words, &quantized.steps);
+    run_tasks(kernel, out, (rows, inputs, outputs), |task, out| {
+        let words = &words[task.rows.start * pairs..task.rows.end * pairs];
+        let steps = &steps[task.rows.clone()];
+        multiply_block(kernel, words, steps, weight, task.groups, out);
+    });
+}
+
+/// Sizes `out` to `[rows, outputs]` and runs `multiply` on every task of the product, in
+/// parallel (both int8 paths; with no rows, inputs or outputs, `out` is all zeros). At most 96
+/// rows per task: their quantized words stay in L2 (≤ 300 KB at 1536 inputs).
+fn run_tasks(
+    kernel: Kernel,
+    out: &mut Vec<f32>,
+    (rows, inputs, outputs): (usize, usize, usize),
+    multiply: impl Fn(MatmulTask, &mut OutBlock<'_>) + Sync,
+) {
     out.resize(rows * outputs, 0.0);
     if rows == 0 || outputs == 0 || inputs == 0 {
         out.fill(0.0);
         return;
     }
-    // At most 96 rows per task: their quantized words stay in L2 (≤ 300 KB at 1536 inputs).
-    let pairs = quantized.pairs;
-    let (words, steps) = (&quantized.words, &quantized.steps);
     matmul_tasks(kernel, out, outputs, 96)
         .into_par_iter()
-        .for_each(|(task, mut out)| {
-            let words = &words[task.rows.start * pairs..task.rows.end * pairs];
-            let steps = &steps[task.rows.clone()];
-            multiply_block(kernel, words, steps, weight, task.groups, &mut out);
-        });
+        .for_each(|(task, mut out)| multiply(task, &mut out));
 }
 
 /// One task's rows and column groups: group by group, tile by tile.
