@@ -180,6 +180,20 @@ fn dequantize_tile<const R: usize, const P: usize>(
     }
 }
 
+/// `$acc += $word · $lanes` by the VNNI dot-product instruction `$instruction` (`asm!` takes
+/// its mnemonic only as a literal; the operands are the same for both).
+macro_rules! dot_accumulate {
+    ($instruction:literal, $acc:expr, $word:expr, $lanes:expr) => {
+        asm!(
+            concat!($instruction, " {acc}, {word}, {lanes}"),
+            acc = inout(zmm_reg) $acc,
+            word = in(zmm_reg) $word,
+            lanes = in(zmm_reg) $lanes,
+            options(pure, nomem, nostack),
+        )
+    };
+}
+
 /// The i32 sums of one tile of `R` rows and `P` panels, sixteen channels per vector; row `r`
 /// of the tile is `words[r · steps..(r + 1) · steps]`, panel `p` is `panels[p · steps..]`.
 /// Each step multiplies a broadcast word with 64 bytes of weights: `vpdpwssd` (i16 pairs) or,
@@ -209,21 +223,9 @@ fn tile_sums<const R: usize, const P: usize, const BYTES: bool, L: bytemuck::Pod
                 // SAFETY: register operands only; AVX-512 VNNI is enabled on this function.
                 unsafe {
                     if BYTES {
-                        asm!(
-                            "vpdpbusd {acc}, {word}, {lanes}",
-                            acc = inout(zmm_reg) *acc,
-                            word = in(zmm_reg) word,
-                            lanes = in(zmm_reg) lanes,
-                            options(pure, nomem, nostack),
-                        );
+                        dot_accumulate!("vpdpbusd", *acc, word, lanes);
                     } else {
-                        asm!(
-                            "vpdpwssd {acc}, {word}, {lanes}",
-                            acc = inout(zmm_reg) *acc,
-                            word = in(zmm_reg) word,
-                            lanes = in(zmm_reg) lanes,
-                            options(pure, nomem, nostack),
-                        );
+                        dot_accumulate!("vpdpwssd", *acc, word, lanes);
                     }
                 }
             }
